@@ -1,0 +1,11 @@
+# Sanitizer build types: cmake -DCMAKE_BUILD_TYPE=ASan|TSan|UBSan.
+foreach(kind ASAN TSAN UBSAN)
+  set(CMAKE_CXX_FLAGS_${kind} "-O1 -g -fno-omit-frame-pointer" CACHE STRING "" FORCE)
+  set(CMAKE_C_FLAGS_${kind} "-O1 -g -fno-omit-frame-pointer" CACHE STRING "" FORCE)
+endforeach()
+string(APPEND CMAKE_CXX_FLAGS_ASAN " -fsanitize=address")
+string(APPEND CMAKE_CXX_FLAGS_TSAN " -fsanitize=thread")
+string(APPEND CMAKE_CXX_FLAGS_UBSAN " -fsanitize=undefined -fno-sanitize-recover=undefined")
+set(CMAKE_EXE_LINKER_FLAGS_ASAN "-fsanitize=address" CACHE STRING "" FORCE)
+set(CMAKE_EXE_LINKER_FLAGS_TSAN "-fsanitize=thread" CACHE STRING "" FORCE)
+set(CMAKE_EXE_LINKER_FLAGS_UBSAN "-fsanitize=undefined" CACHE STRING "" FORCE)

@@ -1,0 +1,50 @@
+#pragma once
+// Options for every binary: declared once with type, default and help, read from an
+// optional `--config FILE` (key = value lines, # comments) and then from flags
+// (`--key=value` or `--key value`), flags winning. `--help` prints the declared options,
+// so the help text and the defaults can never disagree.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tidewire/common/expected.hpp"
+
+namespace tidewire {
+
+struct OptionSpec {
+  enum class Type { kString, kInt, kDouble, kBool };
+  std::string name;
+  Type type = Type::kString;
+  std::string default_value;
+  std::string help;
+};
+
+class Config {
+ public:
+  Config(std::string program, std::string summary, std::vector<OptionSpec> specs);
+
+  // Returns false (no error) when --help was asked for; the caller prints usage() and exits 0.
+  Expected<bool> parse(int argc, const char* const* argv);
+  // Applies `key = value` lines; used by parse() for --config and by tests directly.
+  Status apply_file_text(const std::string& text, const std::string& origin);
+  Status set(const std::string& name, const std::string& value, const std::string& origin);
+
+  std::string usage() const;
+  const std::string& str(const std::string& name) const;
+  int64_t integer(const std::string& name) const;
+  double real(const std::string& name) const;
+  bool flag(const std::string& name) const;
+  const std::vector<std::string>& positionals() const { return positionals_; }
+
+ private:
+  const OptionSpec* find(const std::string& name) const;
+
+  std::string program_;
+  std::string summary_;
+  std::vector<OptionSpec> specs_;
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positionals_;
+};
+
+}  // namespace tidewire

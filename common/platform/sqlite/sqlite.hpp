@@ -1,0 +1,87 @@
+#pragma once
+// A thin RAII layer over SQLite: the only code in common that includes sqlite3.h.
+// Statements are prepared once and reused; errors come back as Error, never exceptions.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tidewire/common/expected.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tidewire::sqlite {
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& o) noexcept;
+  Statement& operator=(Statement&& o) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Binds are 1-based like SQLite's. Blobs and texts are copied (SQLITE_TRANSIENT).
+  Statement& bind(int i, int64_t v);
+  Statement& bind(int i, double v);
+  Statement& bind(int i, std::string_view text);
+  Statement& bind_blob(int i, std::string_view bytes);
+  Statement& bind_null(int i);
+
+  // One step: true when a row is available, false when done.
+  Expected<bool> step();
+  // Steps to completion and resets; for INSERT/UPDATE/DELETE.
+  Status run();
+  void reset();
+
+  int64_t column_int(int i) const;
+  double column_double(int i) const;
+  std::string column_text(int i) const;
+  std::string column_blob(int i) const;
+  bool column_is_null(int i) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+ public:
+  // Opens (creating) a file in WAL mode with synchronous=FULL for durability: a row the
+  // caller acks on must survive power loss, which synchronous=NORMAL does not promise.
+  static Expected<std::unique_ptr<Database>> open(const std::string& path, bool synchronous_full = true);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Status exec(const std::string& sql);
+  Expected<Statement> prepare(const std::string& sql);
+  int64_t last_insert_rowid() const;
+  int changes() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+// RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  const Status& begun() const { return begun_; }
+  Status commit();
+
+ private:
+  Database& db_;
+  Status begun_;
+  bool done_ = false;
+};
+
+}  // namespace tidewire::sqlite

@@ -1,0 +1,60 @@
+#pragma once
+// The topic scheme, as code. Nothing else in Tidewire writes a topic string by hand.
+//
+//   site broker   tw/v1/site/{site}/{kind}/{device}/{channel}
+//                   up:   status | event | presence | result
+//                   down: cmd | ack
+//   cloud broker  tw/v1/edge/{edge}/{channel}
+//                   up:   batch
+//                   down: ack | cmd
+//
+// Ids are 1..64 characters of [A-Za-z0-9_.-], so they can never contain MQTT
+// wildcards or level separators. Kinds are poster | rider | encoder.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidewire/common/expected.hpp"
+#include "tidewire/v1/device.pb.h"
+
+namespace tidewire::topics {
+
+enum class Channel { kStatus, kEvent, kPresence, kResult, kCommand, kAck };
+enum class EdgeChannel { kBatch, kAck, kCommand };
+
+struct DeviceAddress {
+  std::string site;
+  v1::DeviceKind kind = v1::DEVICE_KIND_UNSPECIFIED;
+  std::string device_id;
+};
+
+struct DeviceTopic {
+  DeviceAddress address;
+  Channel channel = Channel::kStatus;
+};
+
+struct EdgeTopic {
+  std::string edge_id;
+  EdgeChannel channel = EdgeChannel::kBatch;
+};
+
+inline constexpr size_t kMaxIdLength = 64;
+bool valid_id(std::string_view id);
+
+const char* kind_name(v1::DeviceKind kind);
+Expected<v1::DeviceKind> parse_kind(std::string_view name);
+const char* channel_name(Channel channel);
+// True for channels a device publishes (and the edge subscribes to).
+bool is_uplink(Channel channel);
+
+Expected<std::string> device_topic(const DeviceAddress& address, Channel channel);
+Expected<DeviceTopic> parse_device_topic(std::string_view topic);
+// What an edge subscribes to on its site broker: one filter per uplink channel.
+std::vector<std::string> site_uplink_filters(const std::string& site);
+
+Expected<std::string> edge_topic(const std::string& edge_id, EdgeChannel channel);
+Expected<EdgeTopic> parse_edge_topic(std::string_view topic);
+// What the cloud subscribes to: every edge's batches.
+std::string cloud_batch_filter();
+
+}  // namespace tidewire::topics

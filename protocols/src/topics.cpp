@@ -1,0 +1,138 @@
+#include "tidewire/protocols/topics.hpp"
+
+#include <array>
+
+namespace tidewire::topics {
+namespace {
+
+constexpr std::string_view kRoot = "tw/v1";
+
+std::vector<std::string_view> split(std::string_view s) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = s.find('/', start);
+    parts.push_back(s.substr(start, slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+struct ChannelName {
+  Channel channel;
+  std::string_view name;
+};
+constexpr std::array<ChannelName, 6> kChannels{{{Channel::kStatus, "status"},
+                                                 {Channel::kEvent, "event"},
+                                                 {Channel::kPresence, "presence"},
+                                                 {Channel::kResult, "result"},
+                                                 {Channel::kCommand, "cmd"},
+                                                 {Channel::kAck, "ack"}}};
+
+Error bad_topic(std::string_view topic, const std::string& why) {
+  return make_error(ErrorCode::kInvalidArgument, "topic '" + std::string(topic.substr(0, 200)) + "': " + why);
+}
+
+}  // namespace
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength || id == "." || id == "..") return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const char* kind_name(v1::DeviceKind kind) {
+  switch (kind) {
+    case v1::DEVICE_KIND_POSTER: return "poster";
+    case v1::DEVICE_KIND_RIDER: return "rider";
+    case v1::DEVICE_KIND_ENCODER: return "encoder";
+    default: return "unspecified";
+  }
+}
+
+Expected<v1::DeviceKind> parse_kind(std::string_view name) {
+  if (name == "poster") return v1::DEVICE_KIND_POSTER;
+  if (name == "rider") return v1::DEVICE_KIND_RIDER;
+  if (name == "encoder") return v1::DEVICE_KIND_ENCODER;
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown device kind '" + std::string(name.substr(0, 64)) + "' (expected poster, rider or encoder)");
+}
+
+const char* channel_name(Channel channel) {
+  for (const auto& c : kChannels)
+    if (c.channel == channel) return c.name.data();
+  return "?";
+}
+
+bool is_uplink(Channel channel) {
+  return channel == Channel::kStatus || channel == Channel::kEvent || channel == Channel::kPresence ||
+         channel == Channel::kResult;
+}
+
+Expected<std::string> device_topic(const DeviceAddress& a, Channel channel) {
+  if (!valid_id(a.site)) return make_error(ErrorCode::kInvalidArgument, "invalid site id '" + a.site + "'");
+  if (!valid_id(a.device_id)) return make_error(ErrorCode::kInvalidArgument, "invalid device id '" + a.device_id + "'");
+  if (a.kind == v1::DEVICE_KIND_UNSPECIFIED) return make_error(ErrorCode::kInvalidArgument, "device kind not set");
+  std::string t(kRoot);
+  t += "/site/" + a.site + "/" + kind_name(a.kind) + "/" + a.device_id + "/" + channel_name(channel);
+  return t;
+}
+
+Expected<DeviceTopic> parse_device_topic(std::string_view topic) {
+  auto parts = split(topic);
+  if (parts.size() != 7 || parts[0] != "tw" || parts[1] != "v1" || parts[2] != "site") {
+    return bad_topic(topic, "expected tw/v1/site/{site}/{kind}/{device}/{channel}");
+  }
+  DeviceTopic out;
+  if (!valid_id(parts[3])) return bad_topic(topic, "invalid site id");
+  out.address.site = parts[3];
+  auto kind = parse_kind(parts[4]);
+  if (!kind) return bad_topic(topic, kind.error().message);
+  out.address.kind = *kind;
+  if (!valid_id(parts[5])) return bad_topic(topic, "invalid device id");
+  out.address.device_id = parts[5];
+  for (const auto& c : kChannels) {
+    if (c.name == parts[6]) {
+      out.channel = c.channel;
+      return out;
+    }
+  }
+  return bad_topic(topic, "unknown channel");
+}
+
+std::vector<std::string> site_uplink_filters(const std::string& site) {
+  std::vector<std::string> out;
+  for (const auto& c : kChannels) {
+    if (is_uplink(c.channel)) out.push_back(std::string(kRoot) + "/site/" + site + "/+/+/" + std::string(c.name));
+  }
+  return out;
+}
+
+Expected<std::string> edge_topic(const std::string& edge_id, EdgeChannel channel) {
+  if (!valid_id(edge_id)) return make_error(ErrorCode::kInvalidArgument, "invalid edge id '" + edge_id + "'");
+  const char* name = channel == EdgeChannel::kBatch ? "batch" : channel == EdgeChannel::kAck ? "ack" : "cmd";
+  return std::string(kRoot) + "/edge/" + edge_id + "/" + name;
+}
+
+Expected<EdgeTopic> parse_edge_topic(std::string_view topic) {
+  auto parts = split(topic);
+  if (parts.size() != 5 || parts[0] != "tw" || parts[1] != "v1" || parts[2] != "edge") {
+    return bad_topic(topic, "expected tw/v1/edge/{edge}/{channel}");
+  }
+  if (!valid_id(parts[3])) return bad_topic(topic, "invalid edge id");
+  EdgeTopic out{std::string(parts[3]), EdgeChannel::kBatch};
+  if (parts[4] == "batch") out.channel = EdgeChannel::kBatch;
+  else if (parts[4] == "ack") out.channel = EdgeChannel::kAck;
+  else if (parts[4] == "cmd") out.channel = EdgeChannel::kCommand;
+  else return bad_topic(topic, "unknown channel");
+  return out;
+}
+
+std::string cloud_batch_filter() { return std::string(kRoot) + "/edge/+/batch"; }
+
+}  // namespace tidewire::topics

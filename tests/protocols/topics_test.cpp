@@ -1,0 +1,53 @@
+#include "tidewire/protocols/topics.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tidewire::topics {
+namespace {
+
+TEST(Topics, DeviceTopicRoundTrips) {
+  DeviceAddress a{"site-1", v1::DEVICE_KIND_RIDER, "r.42"};
+  auto t = device_topic(a, Channel::kEvent);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, "tw/v1/site/site-1/rider/r.42/event");
+  auto p = parse_device_topic(*t);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->address.site, "site-1");
+  EXPECT_EQ(p->address.kind, v1::DEVICE_KIND_RIDER);
+  EXPECT_EQ(p->address.device_id, "r.42");
+  EXPECT_EQ(p->channel, Channel::kEvent);
+}
+
+TEST(Topics, RefusesWildcardsAndBadShapes) {
+  EXPECT_FALSE(device_topic({"s", v1::DEVICE_KIND_POSTER, "a+b"}, Channel::kStatus).ok());
+  EXPECT_FALSE(device_topic({"s/x", v1::DEVICE_KIND_POSTER, "a"}, Channel::kStatus).ok());
+  EXPECT_FALSE(device_topic({"s", v1::DEVICE_KIND_UNSPECIFIED, "a"}, Channel::kStatus).ok());
+  EXPECT_FALSE(device_topic({"s", v1::DEVICE_KIND_POSTER, std::string(65, 'a')}, Channel::kStatus).ok());
+  for (const char* bad : {"", "tw/v1/site/s/poster/d", "tw/v1/site/s/poster/d/status/x", "tw/v2/site/s/poster/d/status",
+                          "tw/v1/site/s/toaster/d/status", "tw/v1/site/s/poster/d/nope", "tw/v1/site//poster/d/status",
+                          "tw/v1/site/s/poster/#/status"}) {
+    EXPECT_FALSE(parse_device_topic(bad).ok()) << bad;
+  }
+}
+
+TEST(Topics, UplinkFiltersCoverOnlyUplinkChannels) {
+  auto f = site_uplink_filters("s1");
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0], "tw/v1/site/s1/+/+/status");
+  for (const auto& filter : f) EXPECT_EQ(filter.find("/cmd"), std::string::npos);
+}
+
+TEST(Topics, EdgeTopics) {
+  auto t = edge_topic("edge-a", EdgeChannel::kAck);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, "tw/v1/edge/edge-a/ack");
+  auto p = parse_edge_topic("tw/v1/edge/edge-a/batch");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->edge_id, "edge-a");
+  EXPECT_EQ(p->channel, EdgeChannel::kBatch);
+  EXPECT_FALSE(parse_edge_topic("tw/v1/edge/+/batch").ok());
+  EXPECT_EQ(cloud_batch_filter(), "tw/v1/edge/+/batch");
+}
+
+}  // namespace
+}  // namespace tidewire::topics

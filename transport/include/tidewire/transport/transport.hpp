@@ -1,0 +1,74 @@
+#pragma once
+// One MQTT client interface, two backends:
+//   platform/mosquitto/  libmosquitto driven by our own epoll loop: small, and one thread
+//                        can drive thousands of connections (agent, simulator).
+//   platform/paho/       paho-mqtt-cpp async client with automatic reconnect (edge, cloud).
+// Both pass the same contract tests (tests/transport/contract_test.cpp).
+//
+// Contract:
+// - connect() starts connecting and returns; the transport keeps reconnecting until
+//   disconnect(). The connection handler is told of every up/down edge.
+// - Subscriptions are remembered and re-applied on every reconnect (sessions are clean:
+//   nothing may depend on broker-held session state, so any MQTT 3.1.1 broker works).
+// - publish() refuses with kUnavailable while disconnected; QoS1 `done` fires with ok
+//   once the broker acknowledged (PUBACK), or with an error if the connection dropped
+//   first. Callers that need durability keep the message until then.
+// - At most max_inflight QoS1 messages are unacknowledged at once; beyond that publish()
+//   returns kUnavailable ("window full") so the caller keeps it and retries later.
+// - Handlers run on the transport's own thread; they must not block.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tidewire/common/expected.hpp"
+
+namespace tidewire::transport {
+
+struct Message {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  bool retain = false;
+};
+
+struct ConnectOptions {
+  std::string host = "127.0.0.1";
+  int port = 1883;
+  std::string client_id;
+  int keepalive_s = 30;
+  std::optional<Message> will;
+  int max_inflight = 256;
+  std::string username;
+  std::string password;
+  // Reconnect backoff bounds (exponential with full jitter where the backend allows).
+  int64_t reconnect_min_ms = 250;
+  int64_t reconnect_max_ms = 30'000;
+};
+
+class Transport {
+ public:
+  using MessageHandler = std::function<void(const Message&)>;
+  using ConnectionHandler = std::function<void(bool connected)>;
+  using PublishDone = std::function<void(const Status&)>;
+
+  virtual ~Transport() = default;
+
+  // Set before connect().
+  virtual void set_message_handler(MessageHandler handler) = 0;
+  virtual void set_connection_handler(ConnectionHandler handler) = 0;
+
+  virtual Status connect(const ConnectOptions& options) = 0;
+  // Clean MQTT disconnect (no will is published); stops reconnecting. Idempotent.
+  virtual void disconnect() = 0;
+  virtual bool is_connected() const = 0;
+
+  virtual Status subscribe(const std::string& filter, int qos) = 0;
+  virtual Status publish(Message message, PublishDone done = nullptr) = 0;
+  // QoS1 messages sent but not yet acknowledged.
+  virtual int inflight() const = 0;
+};
+using TransportPtr = std::unique_ptr<Transport>;
+
+}  // namespace tidewire::transport
