@@ -35,3 +35,14 @@ cross-armhf:
 
 clean:
 	rm -rf build build-* run
+
+# libFuzzer (clang) over every wire decoder, FUZZ_SECONDS each, starting from the seeds.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DTW_BUILD_FUZZERS=ON -DTW_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_envelope fuzz_command fuzz_batch_frame fuzz_topic
+	@for t in envelope command batch_frame topic; do \
+	  mkdir -p build-fuzz/corpus/$$t && cp -n fuzz/corpus/$$t/* build-fuzz/corpus/$$t/ 2>/dev/null; \
+	  echo "== fuzz_$$t ($(FUZZ_SECONDS)s)"; \
+	  build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 build-fuzz/corpus/$$t 2>&1 | tail -n 4 || exit 1; \
+	done

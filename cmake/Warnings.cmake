@@ -2,5 +2,5 @@
 add_library(tw_warnings INTERFACE)
 target_compile_options(tw_warnings INTERFACE
   -Wall -Wextra -Werror -Wpedantic -Wshadow -Wnon-virtual-dtor -Wsuggest-override
-  -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference
+  -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
   -Wimplicit-fallthrough)

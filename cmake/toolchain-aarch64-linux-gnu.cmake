@@ -37,7 +37,14 @@ set(_tw_libs "${TW_SYSROOT}/usr/lib/${TW_TRIPLET}:${TW_SYSROOT}/lib/${TW_TRIPLET
 set(_tw_inc "-isystem ${TW_SYSROOT}/usr/include/${TW_TRIPLET} -isystem ${TW_SYSROOT}/usr/include")
 set(CMAKE_C_FLAGS_INIT "${_tw_inc}")
 set(CMAKE_CXX_FLAGS_INIT "${_tw_inc}")
+# The sysroot's lib dirs are the board's system dirs: keep them out of the RPATH
+# (no build-machine paths in the binaries).
+list(APPEND CMAKE_PLATFORM_IMPLICIT_LINK_DIRECTORIES
+  "${TW_SYSROOT}/usr/lib/${TW_TRIPLET}" "${TW_SYSROOT}/lib/${TW_TRIPLET}")
 foreach(_kind EXE SHARED MODULE)
   set(CMAKE_${_kind}_LINKER_FLAGS_INIT "-Wl,-rpath-link,${_tw_libs}")
 endforeach()
-set(CMAKE_CROSSCOMPILING_EMULATOR ${TW_QEMU} -L /usr/${TW_TRIPLET} -E LD_LIBRARY_PATH=${_tw_libs})
+# TW_EMULATOR tells a test it runs under qemu-user, where exec() of another target-arch
+# binary fails (no binfmt_misc); exec() of host programs (mosquitto broker) works.
+set(CMAKE_CROSSCOMPILING_EMULATOR ${TW_QEMU} -L /usr/${TW_TRIPLET}
+  -E LD_LIBRARY_PATH=${_tw_libs} -E TW_EMULATOR=${TW_QEMU})
