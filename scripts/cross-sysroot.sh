@@ -83,13 +83,16 @@ if [[ ${TW_CROSS_REFRESH:-0} == 1 ]] || ! cached_debs >/dev/null; then
   targets=()
   for p in "${pkgs[@]}"; do targets+=("$p:$arch"); done
   # --print-uris resolves the candidate versions without downloading anything:
-  # 'URI' file size hash. Fetch only what the cache lacks.
-  uris=$(cd "$cache" && apt-get download -qq --print-uris "${targets[@]}")
+  # 'URI' file size hash. It leaves out files already in the current directory, so it
+  # runs in an empty one. Fetch only what the cache lacks.
+  empty=$cache/.resolve
+  rm -rf "$empty" && mkdir "$empty"
+  uris=$(cd "$empty" && apt-get download -qq --print-uris "${targets[@]}")
   files=()
   missing=()
   while read -r _ f _; do
     files+=("$f")
-    [[ -f $cache/$f ]] || missing+=("$f")
+    [[ -f $cache/$f ]] || missing+=("${f%%_*}:$arch")   # pkg_version_arch.deb
   done <<<"$uris"
   if ((${#files[@]} != ${#pkgs[@]})); then
     echo "apt resolved ${#files[@]} files for ${#pkgs[@]} packages:" >&2
@@ -98,7 +101,7 @@ if [[ ${TW_CROSS_REFRESH:-0} == 1 ]] || ! cached_debs >/dev/null; then
   fi
   if ((${#missing[@]})); then
     echo "downloading ${#missing[@]} $arch packages into $cache"
-    (cd "$cache" && apt-get download -qq -o APT::Sandbox::User=root "${targets[@]}")
+    (cd "$cache" && apt-get download -qq -o APT::Sandbox::User=root "${missing[@]}")
   fi
   { echo "$want"; printf '%s\n' "${files[@]}"; } >"$manifest.new"
   mv "$manifest.new" "$manifest"

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -89,6 +90,8 @@ Expected<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::vector<st
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
     ::setpgid(0, 0);  // own process group: a Ctrl-C to the parent's group is ours to forward
+    // If the parent dies without stopping us (kill -9), do not linger as an orphan.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
