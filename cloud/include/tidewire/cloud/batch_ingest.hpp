@@ -1,0 +1,76 @@
+#pragma once
+// Uplink batches in: frames arrive on the transport's thread and wait in a bounded
+// queue; one worker decodes each, has the registry commit it, and only then publishes
+// the BatchAck (QoS1) to the edge. A frame that cannot be queued, decoded or committed
+// is not acked, so the edge re-sends it; the cloud absorbs the duplicates.
+//
+// Metrics: tw_cloud_ingest_queue_depth / _bytes (gauges), tw_cloud_ingest_queue_full_total,
+// tw_cloud_batches_total{result}, tw_cloud_batch_items (histogram),
+// tw_cloud_items_total{type,outcome}, tw_cloud_events_stored_total, tw_cloud_duplicates_total,
+// tw_cloud_rejects_total{unit,reason}, tw_cloud_ingest_commit_ms (histogram),
+// tw_cloud_commands_completed_total, tw_cloud_acks_total, tw_cloud_ack_failures_total{reason}.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "tidewire/cloud/fleet_registry.hpp"
+#include "tidewire/common/clock.hpp"
+#include "tidewire/common/metrics.hpp"
+#include "tidewire/transport/transport.hpp"
+
+namespace tidewire::cloud {
+
+struct IngestOptions {
+  size_t max_queue_frames = 256;
+  size_t max_queue_bytes = 256u * 1024 * 1024;
+};
+
+class BatchIngest {
+ public:
+  BatchIngest(FleetRegistry& registry, transport::Transport& transport, MetricsRegistry& metrics, Clock& clock,
+              IngestOptions options = {});
+  ~BatchIngest();  // stop()
+  BatchIngest(const BatchIngest&) = delete;
+  BatchIngest& operator=(const BatchIngest&) = delete;
+
+  // Starts the worker thread.
+  void start();
+  // Lets the frame being committed finish (and be acked), then stops the worker; frames
+  // still queued are dropped unacked (their edges re-send them). Idempotent.
+  void stop();
+
+  // Called from the transport's message handler: never blocks. Returns false when the
+  // queue is full (or stopping): the frame is dropped unacked and counted.
+  bool submit(transport::Message message);
+  // Decodes, stores and acks one frame on the calling thread (the worker's body; tests
+  // call it directly).
+  void process(const transport::Message& message);
+
+  size_t queue_depth() const;
+
+ private:
+  void run();
+  void reject_frame(const char* reason, const std::string& topic, const std::string& why);
+  void warn_rate_limited(const std::string& line);
+
+  FleetRegistry& registry_;
+  transport::Transport& transport_;
+  MetricsRegistry& metrics_;
+  Clock& clock_;
+  IngestOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<transport::Message> queue_;
+  size_t queue_bytes_ = 0;
+  bool stopping_ = false;
+  std::thread worker_;
+
+  std::mutex warn_mu_;
+  int64_t last_warn_ms_ = -1'000'000;
+  uint64_t suppressed_warnings_ = 0;
+};
+
+}  // namespace tidewire::cloud

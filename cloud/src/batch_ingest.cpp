@@ -1,0 +1,240 @@
+#include "tidewire/cloud/batch_ingest.hpp"
+
+#include "tidewire/common/log.hpp"
+#include "tidewire/protocols/batch_frame.hpp"
+#include "tidewire/protocols/codec.hpp"
+#include "tidewire/protocols/topics.hpp"
+
+namespace tidewire::cloud {
+namespace {
+
+constexpr int64_t kWarnEveryMs = 10'000;
+
+std::vector<double> batch_size_buckets() {
+  return {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+}
+
+const char* frame_reject_reason(ErrorCode code) {
+  return code == ErrorCode::kTooLarge ? "oversize" : "malformed";
+}
+
+}  // namespace
+
+BatchIngest::BatchIngest(FleetRegistry& registry, transport::Transport& transport, MetricsRegistry& metrics,
+                         Clock& clock, IngestOptions options)
+    : registry_(registry), transport_(transport), metrics_(metrics), clock_(clock), options_(options) {
+  // Registered up front so dashboards see the families (at zero) before the first batch.
+  metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker");
+  metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker");
+  metrics_.counter("tw_cloud_ingest_queue_full_total", "Frames dropped unacked because the ingest queue was full");
+  metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "acked"}});
+  metrics_.histogram("tw_cloud_batch_items", "Items per uplink batch", batch_size_buckets());
+  metrics_.counter("tw_cloud_items_total", "Batch items by type and outcome",
+                   {{"type", "event"}, {"outcome", "accepted"}});
+  metrics_.counter("tw_cloud_duplicates_total", "Batch items absorbed as duplicates or stale");
+  metrics_.counter("tw_cloud_events_stored_total", "Events newly stored (duplicates excluded)");
+  metrics_.counter("tw_cloud_rejects_total", "Rejected frames and items, by reason",
+                   {{"unit", "frame"}, {"reason", "malformed"}});
+  metrics_.histogram("tw_cloud_ingest_commit_ms", "Time to store and commit one batch", default_ms_buckets());
+  metrics_.counter("tw_cloud_commands_completed_total", "Commands completed by a device result");
+  metrics_.counter("tw_cloud_acks_total", "BatchAcks published");
+}
+
+BatchIngest::~BatchIngest() {
+  stop();
+}
+
+void BatchIngest::start() {
+  std::lock_guard lock(mu_);
+  if (worker_.joinable() || stopping_) return;
+  worker_ = std::thread([this] { run(); });
+}
+
+void BatchIngest::stop() {
+  size_t dropped = 0;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    dropped = queue_.size();
+    queue_.clear();
+    queue_bytes_ = 0;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  if (dropped > 0) {
+    metrics_.counter("tw_cloud_ingest_dropped_total", "Frames dropped unacked at shutdown").inc(dropped);
+    TW_INFO("cloud", "stopping: " << dropped << " queued batch(es) left unacked; their edges will re-send them");
+  }
+  metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker").set(0);
+  metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker").set(0);
+}
+
+bool BatchIngest::submit(transport::Message message) {
+  size_t depth = 0, bytes = 0;
+  {
+    std::lock_guard lock(mu_);
+    bool full =
+        queue_.size() >= options_.max_queue_frames || queue_bytes_ + message.payload.size() > options_.max_queue_bytes;
+    if (stopping_) {
+      metrics_.counter("tw_cloud_ingest_dropped_total", "Frames dropped unacked at shutdown").inc();
+      return false;
+    }
+    if (full) {
+      metrics_.counter("tw_cloud_ingest_queue_full_total", "Frames dropped unacked because the ingest queue was full")
+          .inc();
+      warn_rate_limited("ingest queue full (" + std::to_string(queue_.size()) +
+                        " frames): dropping a batch unacked; its edge will re-send it");
+      return false;
+    }
+    queue_bytes_ += message.payload.size();
+    queue_.push_back(std::move(message));
+    depth = queue_.size();
+    bytes = queue_bytes_;
+  }
+  cv_.notify_one();
+  metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker")
+      .set(static_cast<int64_t>(depth));
+  metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker")
+      .set(static_cast<int64_t>(bytes));
+  return true;
+}
+
+size_t BatchIngest::queue_depth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void BatchIngest::run() {
+  while (true) {
+    transport::Message message;
+    size_t depth = 0, bytes = 0;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      message = std::move(queue_.front());
+      queue_.pop_front();
+      queue_bytes_ -= message.payload.size();
+      depth = queue_.size();
+      bytes = queue_bytes_;
+    }
+    metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker")
+        .set(static_cast<int64_t>(depth));
+    metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker")
+        .set(static_cast<int64_t>(bytes));
+    process(message);
+  }
+}
+
+void BatchIngest::process(const transport::Message& message) {
+  auto topic = topics::parse_edge_topic(message.topic);
+  if (!topic || topic->channel != topics::EdgeChannel::kBatch) {
+    return reject_frame("bad_topic", message.topic, topic ? "not a batch topic" : topic.error().message);
+  }
+  auto batch = codec::decode_batch_frame(message.payload);
+  if (!batch) return reject_frame(frame_reject_reason(batch.error().code), message.topic, batch.error().message);
+  if (batch->edge_id() != topic->edge_id) {
+    return reject_frame("identity_mismatch", message.topic,
+                        "batch says edge '" + batch->edge_id() + "', topic says '" + topic->edge_id + "'");
+  }
+
+  int64_t started = clock_.steady_ms();
+  auto outcome = registry_.ingest(*batch);
+  if (!outcome) {
+    // Nothing was stored: no ack, the edge re-sends after its timeout.
+    metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "store_failed"}}).inc();
+    warn_rate_limited("storing batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
+                      " failed, not acked: " + outcome.error().message);
+    return;
+  }
+  metrics_.histogram("tw_cloud_ingest_commit_ms", "Time to store and commit one batch", default_ms_buckets())
+      .observe(static_cast<double>(clock_.steady_ms() - started));
+  metrics_.histogram("tw_cloud_batch_items", "Items per uplink batch", batch_size_buckets())
+      .observe(static_cast<double>(batch->items_size()));
+  for (const auto& [key, n] : outcome->items) {
+    metrics_
+        .counter("tw_cloud_items_total", "Batch items by type and outcome",
+                 {{"type", key.first}, {"outcome", key.second}})
+        .inc(n);
+  }
+  metrics_.counter("tw_cloud_duplicates_total", "Batch items absorbed as duplicates or stale").inc(outcome->duplicates);
+  auto stored = outcome->items.find({"event", "accepted"});
+  if (stored != outcome->items.end()) {
+    metrics_.counter("tw_cloud_events_stored_total", "Events newly stored (duplicates excluded)").inc(stored->second);
+  }
+  for (const auto& [reason, n] : outcome->rejects) {
+    metrics_
+        .counter("tw_cloud_rejects_total", "Rejected frames and items, by reason",
+                 {{"unit", "item"}, {"reason", reason}})
+        .inc(n);
+  }
+  metrics_.counter("tw_cloud_commands_completed_total", "Commands completed by a device result")
+      .inc(outcome->commands_completed);
+  if (outcome->rejected > 0) {
+    warn_rate_limited("batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() + ": " +
+                      std::to_string(outcome->rejected) + " item(s) rejected (see tw_cloud_rejects_total)");
+  }
+
+  v1::BatchAck ack;
+  ack.set_edge_id(batch->edge_id());
+  ack.set_batch_id(batch->batch_id());
+  *ack.mutable_spool_ids() = batch->spool_ids();
+  ack.set_accepted(outcome->accepted);
+  ack.set_duplicates(outcome->duplicates);
+  ack.set_rejected(outcome->rejected);
+  auto ack_topic = topics::edge_topic(batch->edge_id(), topics::EdgeChannel::kAck);
+  if (!ack_topic) return;  // edge id was valid to arrive on a topic; cannot happen
+  auto* metrics = &metrics_;
+  auto st = transport_.publish({*ack_topic, codec::encode(ack), 1, false}, [metrics](const Status& done) {
+    if (!done) {
+      metrics
+          ->counter("tw_cloud_ack_failures_total", "BatchAcks not delivered to the broker, by reason",
+                    {{"reason", "not_acknowledged"}})
+          .inc();
+    }
+  });
+  if (!st) {
+    // Stored but not acked: the edge re-sends and gets an ack of duplicates next time.
+    metrics_
+        .counter("tw_cloud_ack_failures_total", "BatchAcks not delivered to the broker, by reason",
+                 {{"reason", "publish_refused"}})
+        .inc();
+    metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "stored_unacked"}}).inc();
+    warn_rate_limited("batch " + std::to_string(batch->batch_id()) +
+                      " stored but its ack could not be published: " + st.error().message);
+    return;
+  }
+  metrics_.counter("tw_cloud_acks_total", "BatchAcks published").inc();
+  metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "acked"}}).inc();
+  TW_DEBUG("cloud", "batch " << batch->batch_id() << " from " << batch->edge_id() << ": " << outcome->accepted
+                             << " accepted, " << outcome->duplicates << " duplicates, " << outcome->rejected
+                             << " rejected");
+}
+
+void BatchIngest::reject_frame(const char* reason, const std::string& topic, const std::string& why) {
+  metrics_
+      .counter("tw_cloud_rejects_total", "Rejected frames and items, by reason",
+               {{"unit", "frame"}, {"reason", reason}})
+      .inc();
+  metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "rejected"}}).inc();
+  warn_rate_limited(std::string("rejected frame (") + reason + ") on '" + topic.substr(0, 200) + "': " + why);
+}
+
+void BatchIngest::warn_rate_limited(const std::string& line) {
+  std::lock_guard lock(warn_mu_);
+  int64_t now = clock_.steady_ms();
+  if (now - last_warn_ms_ < kWarnEveryMs) {
+    ++suppressed_warnings_;
+    return;
+  }
+  if (suppressed_warnings_ > 0) {
+    TW_WARN("cloud", line << " (" << suppressed_warnings_ << " more warnings suppressed in the last "
+                          << kWarnEveryMs / 1000 << " s)");
+  } else {
+    TW_WARN("cloud", line);
+  }
+  last_warn_ms_ = now;
+  suppressed_warnings_ = 0;
+}
+
+}  // namespace tidewire::cloud

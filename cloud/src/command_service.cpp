@@ -1,0 +1,225 @@
+#include "tidewire/cloud/command_service.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <cstdio>
+#include <map>
+
+#include "tidewire/common/log.hpp"
+#include "tidewire/protocols/codec.hpp"
+#include "tidewire/protocols/topics.hpp"
+
+namespace tidewire::cloud {
+namespace {
+
+// Byte-stable encoding (maps sorted), so equal requests give equal fingerprints.
+std::string fingerprint(const std::string& device_id, const v1::CommandRequest& request) {
+  std::string out = device_id;
+  out.push_back('\0');
+  {
+    google::protobuf::io::StringOutputStream sos(&out);
+    google::protobuf::io::CodedOutputStream cos(&sos);
+    cos.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&cos);
+  }
+  return out;
+}
+
+bool printable_ascii(const std::string& s) {
+  for (char c : s)
+    if (c < 0x21 || c > 0x7E) return false;
+  return true;
+}
+
+v1::Command to_command(const CommandRecord& r) {
+  v1::Command c;
+  c.set_command_id(r.view.command_id());
+  c.set_device_id(r.view.device_id());
+  c.set_name(r.view.name());
+  *c.mutable_args() = r.view.args();
+  c.set_deadline_ms(r.view.deadline_ms());
+  return c;
+}
+
+Error invalid(const std::string& why) {
+  return make_error(ErrorCode::kInvalidArgument, why);
+}
+
+}  // namespace
+
+CommandService::CommandService(FleetRegistry& registry, transport::Transport& transport, Clock& clock, Random& random,
+                               MetricsRegistry& metrics, CommandOptions options)
+    : registry_(registry),
+      transport_(transport),
+      clock_(clock),
+      random_(random),
+      metrics_(metrics),
+      options_(options) {}
+
+Status CommandService::validate(const v1::CommandRequest& req, const std::string& key) const {
+  if (req.name().empty() || req.name().size() > options_.max_name_bytes || !topics::valid_id(req.name())) {
+    return invalid("command name must be 1-" + std::to_string(options_.max_name_bytes) +
+                   " characters of [A-Za-z0-9_.-], e.g. \"reboot\"");
+  }
+  if (static_cast<size_t>(req.args_size()) > options_.max_args) {
+    return invalid("at most " + std::to_string(options_.max_args) + " args per command, got " +
+                   std::to_string(req.args_size()));
+  }
+  for (const auto& [k, v] : req.args()) {
+    if (k.empty() || k.size() > options_.max_arg_key_bytes) {
+      return invalid("arg names must be 1-" + std::to_string(options_.max_arg_key_bytes) + " bytes");
+    }
+    if (v.size() > options_.max_arg_value_bytes) {
+      return invalid("arg '" + k + "' is over " + std::to_string(options_.max_arg_value_bytes) + " bytes");
+    }
+  }
+  if (req.timeout_s() < 0 || req.timeout_s() > options_.max_timeout_ms / 1000) {
+    return invalid("timeout_s must be 0 (server default) to " + std::to_string(options_.max_timeout_ms / 1000));
+  }
+  if (key.size() > options_.max_idempotency_key_bytes || !printable_ascii(key)) {
+    return invalid("Idempotency-Key must be at most " + std::to_string(options_.max_idempotency_key_bytes) +
+                   " printable ASCII characters without spaces");
+  }
+  return {};
+}
+
+std::string CommandService::new_command_id() {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(random_.uniform(0, UINT64_MAX)),
+                static_cast<unsigned long long>(random_.uniform(0, UINT64_MAX)));
+  return std::string("cmd-") + buf;
+}
+
+Expected<CommandService::Created> CommandService::create(const std::string& device_id,
+                                                         const v1::CommandRequest& request,
+                                                         const std::string& idempotency_key) {
+  if (auto st = validate(request, idempotency_key); !st) return st.error();
+  auto device = registry_.device(device_id);
+  if (!device) {
+    if (device.error().code == ErrorCode::kNotFound) {
+      return make_error(ErrorCode::kNotFound, "unknown device '" + device_id +
+                                                  "' (a device is known once its first message reached the cloud)");
+    }
+    return device.error();
+  }
+
+  int64_t now = clock_.wall_ms();
+  int64_t timeout_ms = request.timeout_s() > 0 ? request.timeout_s() * 1000 : options_.default_timeout_ms;
+  CommandRecord record;
+  auto& v = record.view;
+  v.set_command_id(new_command_id());
+  v.set_device_id(device_id);
+  v.set_name(request.name());
+  *v.mutable_args() = request.args();
+  v.set_state(v1::COMMAND_STATE_PENDING);
+  v.set_created_ms(now);
+  v.set_deadline_ms(now + timeout_ms);
+  record.idempotency_key = idempotency_key;
+  record.request_fingerprint = fingerprint(device_id, request);
+  record.edge_id = device->edge_id();
+
+  if (codec::encode(to_command(record)).size() > codec::kMaxCommandBytes) {
+    return make_error(ErrorCode::kTooLarge, "command encodes to more than " + std::to_string(codec::kMaxCommandBytes) +
+                                                " bytes; send smaller args");
+  }
+
+  auto inserted = registry_.insert_command(record);
+  if (!inserted) return inserted.error();
+  if (!inserted->inserted) {
+    if (inserted->record.request_fingerprint != record.request_fingerprint) {
+      metrics_.counter("tw_cloud_command_key_conflicts_total", "Idempotency keys reused for a different request").inc();
+      return make_error(ErrorCode::kConflict, "Idempotency-Key '" + idempotency_key +
+                                                  "' was already used for a different request (command " +
+                                                  inserted->record.view.command_id() + "); use a new key");
+    }
+    metrics_.counter("tw_cloud_command_replays_total", "Command requests answered from an idempotency key").inc();
+    return Created{inserted->record.view, false};
+  }
+  metrics_.counter("tw_cloud_commands_created_total", "Commands accepted by the API").inc();
+  TW_INFO("cloud", "command " << v.command_id() << " '" << v.name() << "' for " << device_id << " via edge "
+                              << record.edge_id << ", deadline in " << timeout_ms << " ms");
+  publish({record});
+  auto stored = registry_.command(v.command_id());
+  if (!stored) return Created{record.view, true};  // stored fine; only the re-read failed
+  return Created{stored->view, true};
+}
+
+Expected<v1::CommandView> CommandService::get(const std::string& command_id) {
+  auto record = registry_.command(command_id);
+  if (!record) return record.error();
+  return record->view;
+}
+
+void CommandService::publish(const std::vector<CommandRecord>& records) {
+  auto failed = [&](const char* reason, uint64_t n) {
+    metrics_
+        .counter("tw_cloud_command_send_failures_total", "Command publishes not done, by reason", {{"reason", reason}})
+        .inc(n);
+  };
+  if (records.empty()) return;
+  if (!transport_.is_connected()) return failed("disconnected", records.size());
+
+  std::map<std::string, std::vector<const CommandRecord*>> by_edge;
+  for (const auto& r : records) {
+    if (r.edge_id.empty())
+      failed("no_edge", 1);
+    else
+      by_edge[r.edge_id].push_back(&r);
+  }
+  std::vector<std::string> sent;
+  for (const auto& [edge, list] : by_edge) {
+    auto topic = topics::edge_topic(edge, topics::EdgeChannel::kCommand);
+    if (!topic) {
+      failed("bad_edge_id", list.size());
+      continue;
+    }
+    for (size_t i = 0; i < list.size(); i += static_cast<size_t>(options_.max_commands_per_batch)) {
+      v1::CommandBatch batch;
+      size_t end = std::min(list.size(), i + static_cast<size_t>(options_.max_commands_per_batch));
+      for (size_t k = i; k < end; ++k) *batch.add_commands() = to_command(*list[k]);
+      auto st = transport_.publish({*topic, codec::encode(batch), 1, false}, [metrics = &metrics_](const Status& done) {
+        // Runs on the transport's thread, possibly late: touch only the metrics registry.
+        if (!done) {
+          metrics
+              ->counter("tw_cloud_command_send_failures_total", "Command publishes not done, by reason",
+                        {{"reason", "not_acknowledged"}})
+              .inc();
+        }
+      });
+      if (!st) {
+        // Window full or connection lost: these stay due and go out on a later tick.
+        failed("publish_refused", end - i);
+        TW_DEBUG("cloud", "command publish to " << edge << " refused: " << st.error().message);
+        continue;
+      }
+      for (size_t k = i; k < end; ++k) sent.push_back(list[k]->view.command_id());
+    }
+  }
+  if (sent.empty()) return;
+  metrics_.counter("tw_cloud_command_sends_total", "Commands published to edges (first sends and re-sends)")
+      .inc(sent.size());
+  if (auto st = registry_.mark_sent(sent, clock_.wall_ms()); !st) {
+    TW_WARN("cloud", "could not mark " << sent.size() << " commands sent: " << st.error().message);
+  }
+}
+
+void CommandService::tick() {
+  int64_t now = clock_.wall_ms();
+  auto expired = registry_.expire_commands(now);
+  if (!expired) {
+    TW_WARN("cloud", "expiring commands failed: " << expired.error().message);
+  } else if (*expired > 0) {
+    metrics_.counter("tw_cloud_commands_expired_total", "Commands that reached their deadline without a result")
+        .inc(*expired);
+    TW_INFO("cloud", *expired << " command(s) expired without a result");
+  }
+  auto due = registry_.due_commands(now - options_.resend_interval_ms, now, options_.max_due_per_tick);
+  if (!due) {
+    TW_WARN("cloud", "reading due commands failed: " << due.error().message);
+    return;
+  }
+  publish(*due);
+}
+
+}  // namespace tidewire::cloud

@@ -1,0 +1,233 @@
+#include "tidewire/cloud/fleet_api.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <initializer_list>
+
+#include "json_body.hpp"
+#include "tidewire/protocols/topics.hpp"
+
+namespace tidewire::cloud {
+namespace {
+
+// Query parameters are checked like JSON bodies: a misspelt one is an error, not ignored.
+Status only_known_params(const http::Request& req, std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : req.query) {
+    bool known = false;
+    std::string list;
+    for (const char* a : allowed) {
+      known = known || name == a;
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    }
+    if (!known) {
+      return make_error(ErrorCode::kInvalidArgument, "unknown query parameter '" + name.substr(0, 64) + "' (allowed: " +
+                                                         (list.empty() ? std::string("none") : list) + ")");
+    }
+  }
+  return {};
+}
+
+Expected<int64_t> int_param(const http::Request& req, const std::string& name, int64_t fallback, int64_t lo,
+                            int64_t hi) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) return fallback;
+  const std::string& text = it->second;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v < lo || v > hi) {
+    return make_error(ErrorCode::kInvalidArgument, name + " must be an integer from " + std::to_string(lo) + " to " +
+                                                       std::to_string(hi) + ", got '" + text.substr(0, 64) + "'");
+  }
+  return static_cast<int64_t>(v);
+}
+
+constexpr const char* kIndexPage = R"html(<!doctype html>
+<html><head><meta charset="utf-8"><title>tidewire-cloud</title></head>
+<body style="font-family: sans-serif">
+<h1>tidewire-cloud</h1>
+<ul>
+<li><a href="/v1/fleet/summary">GET /v1/fleet/summary</a> &mdash; devices by kind and site, online/offline</li>
+<li><a href="/v1/devices">GET /v1/devices</a> ?kind=poster|rider|encoder &amp;site= &amp;online=true|false &amp;page_size= &amp;page_token=</li>
+<li>GET /v1/devices/{id}, GET /v1/devices/{id}/events?after_seq=&amp;limit=</li>
+<li>POST /v1/devices/{id}/commands {"name": "reboot", "args": {}, "timeout_s": 60} (header Idempotency-Key optional)</li>
+<li>GET /v1/commands/{id}</li>
+<li><a href="/metrics">GET /metrics</a> &mdash; Prometheus text</li>
+<li><a href="/healthz">GET /healthz</a></li>
+</ul>
+</body></html>
+)html";
+
+}  // namespace
+
+FleetApi::FleetApi(FleetRegistry& registry, CommandService& commands, MetricsRegistry& metrics,
+                   std::function<bool()> mqtt_connected, ApiOptions options)
+    : registry_(registry),
+      commands_(commands),
+      metrics_(metrics),
+      mqtt_connected_(std::move(mqtt_connected)),
+      options_(options) {}
+
+Status FleetApi::install(http::Router& router) {
+  struct Route {
+    const char* method;
+    const char* pattern;
+    http::Response (FleetApi::*handler)(const http::Request&);
+  };
+  const Route routes[] = {
+      {"GET", "/", &FleetApi::index},
+      {"GET", "/v1/fleet/summary", &FleetApi::summary},
+      {"GET", "/v1/devices", &FleetApi::list_devices},
+      {"GET", "/v1/devices/{id}", &FleetApi::get_device},
+      {"GET", "/v1/devices/{id}/events", &FleetApi::device_events},
+      {"POST", "/v1/devices/{id}/commands", &FleetApi::create_command},
+      {"GET", "/v1/commands/{id}", &FleetApi::get_command},
+      {"GET", "/metrics", &FleetApi::metrics},
+      {"GET", "/healthz", &FleetApi::healthz},
+  };
+  for (const auto& r : routes) {
+    auto handler = r.handler;
+    if (auto st = router.add(r.method, r.pattern,
+                             [this, handler](const http::Request& req) { return (this->*handler)(req); });
+        !st) {
+      return st;
+    }
+  }
+  return {};
+}
+
+http::Response FleetApi::index(const http::Request&) {
+  return http::Response::text(200, kIndexPage, "text/html; charset=utf-8");
+}
+
+http::Response FleetApi::summary(const http::Request& req) {
+  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  auto s = registry_.summary();
+  if (!s) return json::error(s.error());
+  return json::message(200, *s);
+}
+
+http::Response FleetApi::list_devices(const http::Request& req) {
+  if (auto st = only_known_params(req, {"kind", "site", "online", "page_size", "page_token"}); !st) {
+    return json::error(st.error());
+  }
+  DeviceQuery q;
+  if (req.has_query("kind")) {
+    auto kind = topics::parse_kind(req.query.at("kind"));
+    if (!kind) return json::error(400, "invalid_argument", "kind must be poster, rider or encoder");
+    q.kind = *kind;
+  }
+  if (req.has_query("site")) {
+    const auto& site = req.query.at("site");
+    if (!topics::valid_id(site)) {
+      return json::error(400, "invalid_argument", "site must be 1-64 characters of [A-Za-z0-9_.-]");
+    }
+    q.site = site;
+  }
+  if (req.has_query("online")) {
+    const auto& online = req.query.at("online");
+    if (online != "true" && online != "false") {
+      return json::error(400, "invalid_argument", "online must be true or false");
+    }
+    q.online = online == "true";
+  }
+  auto size = int_param(req, "page_size", options_.default_page_size, 1, options_.max_page_size);
+  if (!size) return json::error(size.error());
+  q.limit = static_cast<int>(*size);
+  if (req.has_query("page_token") && !req.query.at("page_token").empty()) {
+    auto after = json::parse_page_token(req.query.at("page_token"));
+    if (!after) return json::error(after.error());
+    q.after_device_id = *after;
+  }
+  auto page = registry_.list_devices(q);
+  if (!page) return json::error(page.error());
+  v1::DeviceList list;
+  for (auto& d : page->devices) *list.add_devices() = std::move(d);
+  if (page->more && list.devices_size() > 0) {
+    list.set_next_page_token(json::page_token(list.devices(list.devices_size() - 1).device_id()));
+  }
+  return json::message(200, list);
+}
+
+http::Response FleetApi::get_device(const http::Request& req) {
+  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  auto d = registry_.device(req.params.at("id"));
+  if (!d) return json::error(d.error());
+  return json::message(200, *d);
+}
+
+http::Response FleetApi::device_events(const http::Request& req) {
+  if (auto st = only_known_params(req, {"after_seq", "limit"}); !st) return json::error(st.error());
+  const auto& id = req.params.at("id");
+  auto after = int_param(req, "after_seq", 0, 0, INT64_MAX);
+  if (!after) return json::error(after.error());
+  auto limit = int_param(req, "limit", options_.default_event_limit, 1, options_.max_event_limit);
+  if (!limit) return json::error(limit.error());
+  if (auto d = registry_.device(id); !d) return json::error(d.error());
+  // One row more than asked says whether another page follows.
+  auto events = registry_.events(id, static_cast<uint64_t>(*after), static_cast<int>(*limit) + 1);
+  if (!events) return json::error(events.error());
+  v1::EventList list;
+  list.set_device_id(id);
+  bool more = events->size() > static_cast<size_t>(*limit);
+  if (more) events->pop_back();
+  for (auto& e : *events) *list.add_events() = std::move(e);
+  if (more) list.set_next_after_seq(list.events(list.events_size() - 1).seq());
+  return json::message(200, list);
+}
+
+http::Response FleetApi::create_command(const http::Request& req) {
+  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  if (req.body.empty()) {
+    return json::error(400, "bad_request", "body must be a CommandRequest JSON object, e.g. {\"name\": \"reboot\"}");
+  }
+  v1::CommandRequest request;
+  if (auto st = json::parse(req.body, request); !st) return json::error(st.error());
+  auto created = commands_.create(req.params.at("id"), request, req.header("idempotency-key"));
+  if (!created) return json::error(created.error());
+  http::Response res = json::message(created->created ? 201 : 200, created->view);
+  res.headers.emplace_back("Location", "/v1/commands/" + created->view.command_id());
+  return res;
+}
+
+http::Response FleetApi::get_command(const http::Request& req) {
+  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  auto view = commands_.get(req.params.at("id"));
+  if (!view) return json::error(view.error());
+  return json::message(200, *view);
+}
+
+void FleetApi::refresh_gauges() {
+  if (auto counts = registry_.command_counts(); counts) {
+    for (auto state :
+         {v1::COMMAND_STATE_PENDING, v1::COMMAND_STATE_SENT, v1::COMMAND_STATE_COMPLETED, v1::COMMAND_STATE_EXPIRED}) {
+      auto it = counts->find(state);
+      metrics_.gauge("tw_cloud_commands", "Stored commands by state", {{"state", v1::CommandState_Name(state)}})
+          .set(it == counts->end() ? 0 : static_cast<int64_t>(it->second));
+    }
+  }
+  if (auto s = registry_.summary(); s) {
+    metrics_.gauge("tw_cloud_devices", "Known devices by presence", {{"presence", "online"}})
+        .set(static_cast<int64_t>(s->online()));
+    metrics_.gauge("tw_cloud_devices", "Known devices by presence", {{"presence", "offline"}})
+        .set(static_cast<int64_t>(s->offline()));
+  }
+  metrics_.gauge("tw_cloud_mqtt_connected", "1 while connected to the cloud broker").set(mqtt_connected_() ? 1 : 0);
+}
+
+http::Response FleetApi::metrics(const http::Request&) {
+  refresh_gauges();
+  return http::Response::text(200, metrics_.render_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+http::Response FleetApi::healthz(const http::Request&) {
+  auto db = registry_.check();
+  bool mqtt = mqtt_connected_();
+  bool ok = db.ok() && mqtt;
+  std::string body = std::string("{\"status\":") + (ok ? "\"ok\"" : "\"unavailable\"") +
+                     ",\"db\":" + (db.ok() ? std::string("\"ok\"") : http::json_quote(db.error().message)) +
+                     ",\"mqtt\":" + (mqtt ? "\"connected\"" : "\"disconnected\"") + "}";
+  return http::Response::json(ok ? 200 : 503, std::move(body));
+}
+
+}  // namespace tidewire::cloud

@@ -1,0 +1,205 @@
+// tidewire-cloud: uplink batches from edges in (MQTT), fleet registry (SQLite), commands
+// out, and the HTTP API for operators.
+#include <poll.h>
+
+#include <atomic>
+#include <initializer_list>
+#include <iostream>
+#include <tuple>
+
+#include "http/server.hpp"
+#include "sqlite/sqlite_registry.hpp"
+#include "tidewire/cloud/batch_ingest.hpp"
+#include "tidewire/cloud/command_service.hpp"
+#include "tidewire/cloud/fleet_api.hpp"
+#include "tidewire/common/config.hpp"
+#include "tidewire/common/log.hpp"
+#include "tidewire/common/shutdown.hpp"
+#include "tidewire/protocols/topics.hpp"
+#include "tidewire/transport/paho_client.hpp"
+
+namespace tidewire::cloud {
+namespace {
+
+constexpr const char* kLog = "cloud";
+constexpr int kHousekeepingMs = 1000;
+
+using T = OptionSpec::Type;
+
+Config make_config() {
+  return Config(
+      "tidewire-cloud",
+      "Stores what the site edges relay (devices, events, status, presence, command results) in SQLite,\n"
+      "acknowledges each batch after commit, sends commands to devices, and serves the HTTP API.",
+      {
+          {"http-host", T::kString, "127.0.0.1", "address the HTTP API listens on (0.0.0.0 for every interface)"},
+          {"http-port", T::kInt, "8080", "HTTP API port (0 = any free port, printed at start)"},
+          {"http-threads", T::kInt, "2", "threads serving HTTP requests (1-64)"},
+          {"http-max-body-bytes", T::kInt, "1048576", "largest request body accepted; bigger ones get 413"},
+          {"mqtt-host", T::kString, "127.0.0.1", "cloud MQTT broker the edges publish their batches to"},
+          {"mqtt-port", T::kInt, "1884", "cloud MQTT broker port"},
+          {"mqtt-client-id", T::kString, "tidewire-cloud", "MQTT client id (unique per cloud instance)"},
+          {"mqtt-username", T::kString, "", "MQTT user name, if the broker requires one"},
+          {"mqtt-password", T::kString, "", "MQTT password (prefer a --config file readable only by the service)"},
+          {"db-path", T::kString, "cloud.db", "SQLite database file (created if missing)"},
+          {"offline-after-s", T::kInt, "120", "a device silent this long is reported offline even without a will"},
+          {"command-timeout-s", T::kInt, "60", "deadline of a command whose request sets no timeout_s"},
+          {"command-resend-s", T::kInt, "10", "re-send a command without a result after this long"},
+          {"ingest-queue-frames", T::kInt, "256", "uplink frames waiting for storage; beyond it they are not acked"},
+          {"log-level", T::kString, "info", "debug, info, warn or error"},
+      });
+}
+
+Status check_range(const Config& c, const std::string& name, int64_t lo, int64_t hi) {
+  int64_t v = c.integer(name);
+  if (v < lo || v > hi) {
+    return make_error(ErrorCode::kInvalidArgument, "--" + name + "=" + std::to_string(v) + " is out of range (" +
+                                                       std::to_string(lo) + ".." + std::to_string(hi) + ")");
+  }
+  return {};
+}
+
+Status check_config(const Config& c) {
+  for (auto [name, lo, hi] :
+       std::initializer_list<std::tuple<const char*, int64_t, int64_t>>{{"http-port", 0, 65535},
+                                                                        {"http-threads", 1, 64},
+                                                                        {"http-max-body-bytes", 1024, 64 * 1024 * 1024},
+                                                                        {"mqtt-port", 1, 65535},
+                                                                        {"offline-after-s", 1, 7 * 24 * 3600},
+                                                                        {"command-timeout-s", 1, 24 * 3600},
+                                                                        {"command-resend-s", 1, 3600},
+                                                                        {"ingest-queue-frames", 1, 100000}}) {
+    if (auto st = check_range(c, name, lo, hi); !st) return st;
+  }
+  if (c.positionals().size() > 0) {
+    return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + c.positionals()[0] + "'");
+  }
+  return {};
+}
+
+int run(const Config& config) {
+  int shutdown_fd = install_shutdown_handlers();
+  SystemClock clock;
+  auto random = make_os_seeded_random();
+  MetricsRegistry metrics;
+
+  const std::string db_path = config.str("db-path");
+  auto opened = SqliteRegistry::open({db_path, config.integer("offline-after-s") * 1000}, clock);
+  if (!opened) {
+    TW_ERROR(kLog, "cannot open the database: " << opened.error().message
+                                                << " (check --db-path and that its directory is writable)");
+    return 1;
+  }
+  auto registry = std::move(*opened);
+
+  transport::PahoClient mqtt(transport::PahoClientOptions{&metrics, {}});
+  CommandOptions command_options;
+  command_options.default_timeout_ms = config.integer("command-timeout-s") * 1000;
+  command_options.resend_interval_ms = config.integer("command-resend-s") * 1000;
+  CommandService commands(*registry, mqtt, clock, *random, metrics, command_options);
+  IngestOptions ingest_options;
+  ingest_options.max_queue_frames = static_cast<size_t>(config.integer("ingest-queue-frames"));
+  BatchIngest ingest(*registry, mqtt, metrics, clock, ingest_options);
+
+  const std::string broker = config.str("mqtt-host") + ":" + std::to_string(config.integer("mqtt-port"));
+  mqtt.set_message_handler([&ingest](const transport::Message& m) { ingest.submit(m); });
+  std::atomic<bool> stopping{false};
+  mqtt.set_connection_handler([&broker, &stopping](bool up) {
+    if (up)
+      TW_INFO(kLog, "connected to the cloud broker " << broker);
+    else if (stopping)
+      TW_INFO(kLog, "disconnected from the cloud broker " << broker);
+    else
+      TW_WARN(kLog, "lost the cloud broker " << broker << "; reconnecting (edges keep their batches meanwhile)");
+  });
+  transport::ConnectOptions connect;
+  connect.host = config.str("mqtt-host");
+  connect.port = static_cast<int>(config.integer("mqtt-port"));
+  connect.client_id = config.str("mqtt-client-id");
+  connect.username = config.str("mqtt-username");
+  connect.password = config.str("mqtt-password");
+  if (auto st = mqtt.subscribe(topics::cloud_batch_filter(), 1); !st) {
+    TW_ERROR(kLog, "subscribe " << topics::cloud_batch_filter() << ": " << st.error().message);
+    return 1;
+  }
+  if (auto st = mqtt.connect(connect); !st) {
+    TW_ERROR(kLog, st.error().message << " (check --mqtt-host and --mqtt-port)");
+    return 1;
+  }
+  // Whatever way run() returns from here, the client stops delivering before `ingest` goes.
+  struct DisconnectOnExit {
+    transport::PahoClient& client;
+    ~DisconnectOnExit() { client.disconnect(); }
+  } disconnect_on_exit{mqtt};
+  ingest.start();
+
+  FleetApi api(*registry, commands, metrics, [&mqtt] { return mqtt.is_connected(); });
+  http::Router router;
+  if (auto st = api.install(router); !st) {
+    TW_ERROR(kLog, "routes: " << st.error().message);
+    return 1;
+  }
+  http::ServerOptions http_options;
+  http_options.host = config.str("http-host");
+  http_options.port = static_cast<int>(config.integer("http-port"));
+  http_options.threads = static_cast<int>(config.integer("http-threads"));
+  http_options.max_body_bytes = static_cast<size_t>(config.integer("http-max-body-bytes"));
+  http_options.name = "api";
+  http_options.metrics = &metrics;
+  auto server = http::Server::start(http_options, std::move(router));
+  if (!server) {
+    TW_ERROR(kLog, server.error().message << " (set --http-host / --http-port)");
+    ingest.stop();
+    mqtt.disconnect();
+    return 1;
+  }
+  std::string url = "http://" + http_options.host + ":" + std::to_string((*server)->port());
+  TW_INFO(kLog, "tidewire-cloud up: db " << db_path << ", broker " << broker << ", subscribed to "
+                                         << topics::cloud_batch_filter());
+  TW_INFO(kLog, "operator: " << url << "/  (API " << url << "/v1/fleet/summary, metrics " << url << "/metrics)");
+
+  // Housekeeping on this thread: command expiry and re-sends, until SIGTERM/SIGINT.
+  while (!shutdown_requested()) {
+    pollfd p{shutdown_fd, POLLIN, 0};
+    ::poll(&p, 1, kHousekeepingMs);
+    if (shutdown_requested()) break;
+    commands.tick();
+  }
+
+  TW_INFO(kLog, "stopping: closing HTTP, finishing the batch being stored");
+  (*server)->stop();
+  ingest.stop();  // the batch in progress is committed and acked; queued ones are re-sent by edges
+  stopping = true;
+  mqtt.disconnect();
+  TW_INFO(kLog, "stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+}  // namespace tidewire::cloud
+
+int main(int argc, char** argv) {
+  using namespace tidewire;
+  Config config = cloud::make_config();
+  auto parsed = config.parse(argc, argv);
+  if (!parsed) {
+    std::cerr << "tidewire-cloud: " << parsed.error().message << "\n";
+    return 2;
+  }
+  if (!*parsed) {
+    std::cout << config.usage();
+    return 0;
+  }
+  if (auto st = cloud::check_config(config); !st) {
+    std::cerr << "tidewire-cloud: " << st.error().message << " (see tidewire-cloud --help)\n";
+    return 2;
+  }
+  log::Level level;
+  if (!log::parse_level(config.str("log-level"), level)) {
+    std::cerr << "tidewire-cloud: --log-level=" << config.str("log-level")
+              << " is not one of debug, info, warn, error\n";
+    return 2;
+  }
+  log::set_level(level);
+  return cloud::run(config);
+}

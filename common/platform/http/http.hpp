@@ -1,0 +1,60 @@
+#pragma once
+// Requests and responses of the small HTTP/1.1 server and client in this folder
+// (tw_http). Nothing here includes Boost: Beast stays inside server.cpp and client.cpp,
+// so code that serves or calls HTTP compiles without it.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tidewire/common/expected.hpp"
+
+namespace tidewire::http {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // as received: path plus query string
+  std::string path;                            // target without the query string, still percent-encoded
+  std::map<std::string, std::string> params;   // {name} captures of the matched route, decoded
+  std::map<std::string, std::string> query;    // decoded; a repeated key keeps its last value
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  // Empty when absent; `name` must be lower-case.
+  std::string header(const std::string& name) const;
+  bool has_query(const std::string& name) const { return query.count(name) > 0; }
+  std::string query_or(const std::string& name, const std::string& fallback) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  HeaderList headers;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+// JSON string literal (with the quotes) for arbitrary bytes: control characters are
+// \u-escaped and invalid UTF-8 is replaced by U+FFFD, so the output always parses.
+std::string json_quote(std::string_view text);
+
+// The error body every tidewire HTTP service answers with (it is the JSON mapping of
+// tidewire.v1.ErrorBody): {"status": 404, "error": "not_found", "message": "..."}.
+Response error_response(int status, std::string_view error, std::string_view message);
+
+// RFC 3986 percent-decoding; `plus_as_space` for query strings (form encoding).
+// A '%' not followed by two hex digits is an error, not passed through.
+Expected<std::string> percent_decode(std::string_view text, bool plus_as_space);
+Expected<std::map<std::string, std::string>> parse_query(std::string_view query);
+std::string percent_encode(std::string_view text);
+
+}  // namespace tidewire::http

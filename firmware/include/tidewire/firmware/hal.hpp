@@ -1,0 +1,55 @@
+#pragma once
+// The device's hardware, as the agent sees it: one interface for every role, with a
+// role-specific status and command set. Implementations:
+//   sim_hal.hpp            simulated poster / rider / encoder (tests, tidewire-sim, demos)
+//   platform/board/        real boards: sysfs thermal + statvfs, NMEA GPS, ffmpeg progress
+// A HAL is called from one thread (the session's) and must never block: board HALs read
+// files and ttys non-blockingly.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tidewire/v1/device.pb.h"
+
+namespace tidewire::firmware {
+
+// Something that happened on the device and must reach the cloud (an outbox event).
+struct HalEvent {
+  std::string type;  // e.g. "display.changed", "order.picked_up", "stream.started"
+  v1::Priority priority = v1::PRIORITY_NORMAL;
+  std::map<std::string, std::string> attributes;
+};
+
+struct CommandReply {
+  v1::CommandOutcome outcome = v1::COMMAND_OUTCOME_OK;
+  std::string message;
+  std::map<std::string, std::string> output;
+
+  static CommandReply ok(std::string message = "") { return {v1::COMMAND_OUTCOME_OK, std::move(message), {}}; }
+  static CommandReply failed(std::string message) { return {v1::COMMAND_OUTCOME_FAILED, std::move(message), {}}; }
+  static CommandReply unsupported(const std::string& name) {
+    return {v1::COMMAND_OUTCOME_UNSUPPORTED, "unknown command '" + name + "'", {}};
+  }
+};
+
+class DeviceHal {
+ public:
+  virtual ~DeviceHal() = default;
+
+  virtual v1::DeviceKind kind() const = 0;
+  // Advances the device to now (the HAL's clock) and appends what happened since the
+  // previous call.
+  virtual void poll(std::vector<HalEvent>& events) = 0;
+  // Current telemetry; its oneof matches kind().
+  virtual v1::Status status() const = 0;
+  // True when `now` differs enough from `last_sent` to publish before the regular
+  // interval (a rider moved far, a stream went down).
+  virtual bool significant_change(const v1::Status& last_sent, const v1::Status& now) const = 0;
+  // Runs a validated, unexpired command addressed to this device. Commands it does not
+  // know answer UNSUPPORTED. Events the command causes are appended to `events`.
+  virtual CommandReply execute(const v1::Command& command, std::vector<HalEvent>& events) = 0;
+};
+using DeviceHalPtr = std::unique_ptr<DeviceHal>;
+
+}  // namespace tidewire::firmware

@@ -1,0 +1,282 @@
+// tidewire-sim: virtual fleets against a site broker, end-to-end verification,
+// benchmarks, and the local demo stack.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "process/process.hpp"
+#include "tidewire/common/config.hpp"
+#include "tidewire/common/log.hpp"
+#include "tidewire/common/shutdown.hpp"
+#include "tidewire/sim/bench.hpp"
+#include "tidewire/sim/fleet.hpp"
+#include "tidewire/sim/stack.hpp"
+#include "tidewire/sim/verify.hpp"
+
+namespace tw = tidewire;
+namespace sim = tidewire::sim;
+using tw::OptionSpec;
+using Type = tw::OptionSpec::Type;
+
+namespace {
+
+const char* kUsage =
+    "usage: tidewire-sim <command> [options]\n\n"
+    "commands:\n"
+    "  run              virtual devices against a site broker (optionally verify end to end)\n"
+    "  demo             a whole local stack (brokers, cloud, edge) plus a virtual fleet\n"
+    "  bench pipeline   raw broker rate vs device->edge->cloud event rate, as JSON\n\n"
+    "'tidewire-sim <command> --help' lists a command's options.\n";
+
+std::vector<OptionSpec> fleet_specs() {
+  return {
+      {"site", Type::kString, "site-1", "site id the devices belong to"},
+      {"posters", Type::kInt, "0", "virtual poster screens"},
+      {"riders", Type::kInt, "0", "virtual rider terminals"},
+      {"encoders", Type::kInt, "0", "virtual live encoders"},
+      {"devices", Type::kInt, "0", "shortcut: this many devices split evenly across the three kinds"},
+      {"id-prefix", Type::kString, "sim", "device ids are PREFIX-KIND-NNNNN"},
+      {"status-interval-ms", Type::kInt, "5000", "telemetry period per device"},
+      {"event-interval-ms", Type::kInt, "60000", "mean gap of each device's spontaneous events (0 = none)"},
+      {"max-inflight", Type::kInt, "100", "QoS1 window per device connection"},
+      {"seed", Type::kInt, "1", "randomness seed (same seed, same fleet)"},
+      {"log-level", Type::kString, "info", "debug | info | warn | error"},
+  };
+}
+
+sim::FleetOptions fleet_options(const tw::Config& c) {
+  sim::FleetOptions o;
+  o.site = c.str("site");
+  o.posters = static_cast<int>(c.integer("posters"));
+  o.riders = static_cast<int>(c.integer("riders"));
+  o.encoders = static_cast<int>(c.integer("encoders"));
+  if (int n = static_cast<int>(c.integer("devices")); n > 0) {
+    o.posters += n / 3 + (n % 3 > 0 ? 1 : 0);
+    o.riders += n / 3 + (n % 3 > 1 ? 1 : 0);
+    o.encoders += n / 3;
+  }
+  o.id_prefix = c.str("id-prefix");
+  o.status_interval_ms = c.integer("status-interval-ms");
+  o.event_interval_ms = c.integer("event-interval-ms");
+  o.max_inflight = static_cast<int>(c.integer("max-inflight"));
+  o.seed = static_cast<uint64_t>(c.integer("seed"));
+  return o;
+}
+
+// Parses a subcommand's options; returns -1 to go on, or an exit code.
+int parse(tw::Config& config, int argc, char** argv) {
+  auto parsed = config.parse(argc, argv);
+  if (!parsed) {
+    std::cerr << "tidewire-sim: " << parsed.error().message << "\n";
+    return 2;
+  }
+  if (!*parsed) {
+    std::cout << config.usage();
+    return 0;
+  }
+  tw::log::Level level;
+  if (!tw::log::parse_level(config.str("log-level"), level)) {
+    std::cerr << "tidewire-sim: --log-level must be debug, info, warn or error\n";
+    return 2;
+  }
+  tw::log::set_level(level);
+  return -1;
+}
+
+bool split_url(const std::string& url, std::string& host, int& port) {
+  std::string rest = url.rfind("http://", 0) == 0 ? url.substr(7) : url;
+  auto colon = rest.find(':');
+  if (colon == std::string::npos) return false;
+  host = rest.substr(0, colon);
+  port = std::atoi(rest.substr(colon + 1).c_str());
+  return port > 0 && port < 65536;
+}
+
+int cmd_run(int argc, char** argv) {
+  auto specs = fleet_specs();
+  specs.push_back({"broker-host", Type::kString, "127.0.0.1", "site broker host"});
+  specs.push_back({"broker-port", Type::kInt, "1883", "site broker port"});
+  specs.push_back({"events-per-device", Type::kInt, "0", "scripted events each device records (for --verify)"});
+  specs.push_back({"events-spread-s", Type::kInt, "10", "spread the scripted events over this many seconds"});
+  specs.push_back({"verify", Type::kBool, "false", "after the run, check every scripted event is in the cloud once"});
+  specs.push_back({"cloud-url", Type::kString, "http://127.0.0.1:8080", "cloud HTTP API, for --verify"});
+  specs.push_back({"duration-s", Type::kInt, "0", "stop after this long (0 = until done with --verify, else SIGTERM)"});
+  specs.push_back({"timeout-s", Type::kInt, "300", "with --verify: give up waiting for delivery after this long"});
+  tw::Config config("tidewire-sim run", "Runs virtual devices against a site broker.", specs);
+  if (int rc = parse(config, argc, argv); rc >= 0) return rc;
+  auto fo = fleet_options(config);
+  fo.broker_host = config.str("broker-host");
+  fo.broker_port = static_cast<int>(config.integer("broker-port"));
+  std::string cloud_host;
+  int cloud_port = 0;
+  bool verify = config.flag("verify");
+  if (verify && !split_url(config.str("cloud-url"), cloud_host, cloud_port)) {
+    std::cerr << "tidewire-sim: --cloud-url must look like http://HOST:PORT\n";
+    return 2;
+  }
+  tw::install_shutdown_handlers();
+  tw::SystemClock clock;
+  tw::MetricsRegistry metrics;
+  sim::Fleet fleet(fo, clock, metrics);
+  if (fleet.size() == 0) {
+    std::cerr << "tidewire-sim: no devices: give --devices N or --posters/--riders/--encoders\n";
+    return 2;
+  }
+  if (auto st = fleet.start(); !st) {
+    std::cerr << "tidewire-sim: " << st.error().describe() << "\n";
+    return 1;
+  }
+  int per_device = static_cast<int>(config.integer("events-per-device"));
+  if (per_device > 0) fleet.record_scripted_events(per_device, config.integer("events-spread-s") * 1000);
+  int64_t start = clock.steady_ms();
+  int64_t duration_ms = config.integer("duration-s") * 1000;
+  int64_t timeout_ms = config.integer("timeout-s") * 1000;
+  int64_t next_log = start + 5000;
+  bool delivered = false;
+  // Waits on the conditions that end the run, each checked against its deadline.
+  tw::process::wait_until(
+      [&] {
+        int64_t now = clock.steady_ms();
+        if (now >= next_log) {
+          TW_INFO("sim", fleet.summary());
+          next_log = now + 5000;
+        }
+        if (tw::shutdown_requested()) return true;
+        if (duration_ms > 0 && now - start >= duration_ms) return true;
+        if (verify && duration_ms == 0 && fleet.scripted_recorded() >= fleet.size() * static_cast<uint64_t>(per_device) &&
+            fleet.all_acked()) {
+          delivered = true;
+          return true;
+        }
+        return verify && duration_ms == 0 && now - start >= timeout_ms;
+      },
+      INT64_MAX / 4);
+  int rc = 0;
+  if (verify) {
+    if (!delivered) TW_WARN("sim", "not every event was acked by the edge before the deadline");
+    // The edge acked everything; give the cloud until the deadline to commit it.
+    tw::Expected<sim::VerifyReport> report = tw::make_error(tw::ErrorCode::kTimeout, "not run");
+    tw::process::wait_until(
+        [&] {
+          report = sim::verify_in_cloud(cloud_host, cloud_port, fleet.ledgers());
+          return report.ok() && report->ok();
+        },
+        std::max<int64_t>(10'000, timeout_ms - (clock.steady_ms() - start)));
+    if (!report) {
+      std::cerr << "tidewire-sim: verify: " << report.error().describe() << "\n";
+      rc = 1;
+    } else {
+      std::cout << report->to_json() << std::endl;
+      rc = report->ok() ? 0 : 1;
+    }
+  }
+  fleet.stop();
+  return rc;
+}
+
+int cmd_demo(int argc, char** argv) {
+  auto specs = fleet_specs();
+  specs.push_back({"run-dir", Type::kString, "run", "where generated configs, databases and logs go"});
+  specs.push_back({"http-port", Type::kInt, "8080", "the cloud's HTTP port on 127.0.0.1"});
+  tw::Config config("tidewire-sim demo",
+                    "Starts a cloud broker, a site broker, tidewire-cloud, tidewire-edge and a virtual fleet on "
+                    "loopback. Ctrl-C or SIGTERM stops everything.",
+                    specs);
+  (void)config.set("devices", "1000", "demo default");
+  if (int rc = parse(config, argc, argv); rc >= 0) return rc;
+  tw::install_shutdown_handlers();
+  sim::StackOptions so;
+  so.run_dir = config.str("run-dir");
+  so.http_port = static_cast<int>(config.integer("http-port"));
+  so.site = config.str("site");
+  if (tw::process::port_accepts(so.http_port)) {
+    std::cerr << "tidewire-sim: port " << so.http_port
+              << " is already in use (another demo still running?); pick another with TW_DEMO_HTTP_PORT or "
+                 "--http-port\n";
+    return 1;
+  }
+  auto stack = sim::Stack::start(so);
+  if (!stack) {
+    std::cerr << "tidewire-sim: " << stack.error().describe() << "\n";
+    return 1;
+  }
+  auto fo = fleet_options(config);
+  fo.broker_port = (*stack)->site_broker_port();
+  tw::SystemClock clock;
+  tw::MetricsRegistry metrics;
+  sim::Fleet fleet(fo, clock, metrics);
+  if (auto st = fleet.start(); !st) {
+    std::cerr << "tidewire-sim: " << st.error().describe() << "\n";
+    return 1;
+  }
+  std::string url = (*stack)->cloud_url();
+  std::cout << "\nTidewire demo is up.\n"
+            << "  operator page   " << url << "/\n"
+            << "  fleet summary   curl " << url << "/v1/fleet/summary\n"
+            << "  devices         curl '" << url << "/v1/devices?kind=rider&page_size=5'\n"
+            << "  metrics         curl " << url << "/metrics\n"
+            << "  configs, logs   " << so.run_dir << "/\n"
+            << "Ctrl-C stops every process.\n"
+            << std::endl;
+  int64_t next_log = clock.steady_ms() + 10'000;
+  tw::process::wait_until(
+      [&] {
+        if (clock.steady_ms() >= next_log) {
+          TW_INFO("demo", fleet.summary());
+          next_log = clock.steady_ms() + 10'000;
+        }
+        return tw::shutdown_requested();
+      },
+      INT64_MAX / 4);
+  TW_INFO("demo", "stopping: fleet, edge, cloud, brokers");
+  fleet.stop();
+  (*stack)->stop();
+  return 0;
+}
+
+int cmd_bench(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "pipeline") != 0) {
+    std::cerr << "usage: tidewire-sim bench pipeline [options]   (see --help)\n";
+    return (argc >= 2 && (std::strcmp(argv[1], "--help") == 0)) ? 0 : 2;
+  }
+  tw::Config config("tidewire-sim bench pipeline",
+                    "Measures, in one run on loopback, the raw mosquitto QoS1 publish->subscribe rate and the "
+                    "device->edge->cloud event rate for the same payload size, and prints both and their ratio "
+                    "as JSON.",
+                    {{"run-dir", Type::kString, "run/bench", "scratch folder for brokers, databases, logs"},
+                     {"devices", Type::kInt, "100", "virtual devices publishing events"},
+                     {"events-per-device", Type::kInt, "200", "events each device records"},
+                     {"raw-messages", Type::kInt, "50000", "messages for the raw broker reference"},
+                     {"max-inflight", Type::kInt, "100", "QoS1 window per connection, both legs"},
+                     {"log-level", Type::kString, "warn", "debug | info | warn | error"}});
+  if (int rc = parse(config, argc - 1, argv + 1); rc >= 0) return rc;
+  sim::PipelineBenchOptions o;
+  o.run_dir = config.str("run-dir");
+  o.devices = static_cast<int>(config.integer("devices"));
+  o.events_per_device = static_cast<int>(config.integer("events-per-device"));
+  o.raw_messages = static_cast<int>(config.integer("raw-messages"));
+  o.max_inflight = static_cast<int>(config.integer("max-inflight"));
+  auto report = sim::bench_pipeline(o);
+  if (!report) {
+    std::cerr << "tidewire-sim: bench pipeline: " << report.error().describe() << "\n";
+    return 1;
+  }
+  std::cout << *report << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "run") return cmd_run(argc - 1, argv + 1);
+  if (cmd == "demo") return cmd_demo(argc - 1, argv + 1);
+  if (cmd == "bench") return cmd_bench(argc - 1, argv + 1);
+  std::cerr << "tidewire-sim: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

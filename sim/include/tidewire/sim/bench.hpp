@@ -1,0 +1,29 @@
+#pragma once
+// tidewire-sim bench pipeline: in one run, on loopback, with brokers and components it
+// starts itself, measures
+//   reference  raw mosquitto QoS1 publish -> subscribe rate for the event payload size
+//   pipeline   device -> site broker -> edge (spool) -> cloud broker -> cloud (commit) rate
+// and reports both and their ratio as JSON. A benchmark, not a test: it asserts nothing.
+#include <cstdint>
+#include <string>
+
+#include "tidewire/common/expected.hpp"
+
+namespace tidewire::sim {
+
+struct PipelineBenchOptions {
+  std::string run_dir = "run/bench";
+  int devices = 100;
+  int events_per_device = 200;
+  int raw_messages = 50'000;
+  int max_inflight = 100;
+  int64_t timeout_ms = 120'000;
+};
+
+// Returns the JSON report.
+Expected<std::string> bench_pipeline(const PipelineBenchOptions& options);
+
+// Raw broker reference alone: messages/s through one broker, one publisher, one subscriber.
+Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos);
+
+}  // namespace tidewire::sim

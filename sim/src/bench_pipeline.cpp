@@ -1,0 +1,180 @@
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <sstream>
+
+#include "http/client.hpp"
+#include "process/process.hpp"
+#include "tidewire/common/clock.hpp"
+#include "tidewire/common/log.hpp"
+#include "tidewire/protocols/codec.hpp"
+#include "tidewire/sim/bench.hpp"
+#include "tidewire/sim/fleet.hpp"
+#include "tidewire/sim/stack.hpp"
+#include "tidewire/transport/mosquitto_client.hpp"
+
+namespace tidewire::sim {
+namespace {
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Size of a scripted event envelope as the fleet sends it, so both legs move the same bytes.
+size_t event_payload_bytes() {
+  v1::Envelope e;
+  e.set_device_id("sim-poster-00001");
+  e.set_kind(v1::DEVICE_KIND_POSTER);
+  e.set_site("site-1");
+  e.set_boot_id("0123456789abcdef");
+  e.set_seq(12345);
+  e.set_device_time_ms(1'700'000'000'000);
+  e.mutable_event()->set_type("sim.scripted");
+  (*e.mutable_event()->mutable_attributes())["n"] = "123";
+  e.mutable_event()->set_outbox_floor_seq(12300);
+  return codec::encode(e).size();
+}
+
+// Sum of a counter family in Prometheus text (all label sets).
+double scrape_counter(const std::string& text, const std::string& name) {
+  double total = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    char next = line.size() > name.size() ? line[name.size()] : ' ';
+    if (next != ' ' && next != '{') continue;
+    total += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return total;
+}
+
+}  // namespace
+
+Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos) {
+  transport::MosquittoLoop loop;
+  if (auto st = loop.start_thread(); !st) return st.error();
+  SeededRandom random(7);
+  transport::MosquittoClientOptions quiet;
+  quiet.log_edges = false;
+  transport::MosquittoClient sub(loop, random, quiet), pub(loop, random, quiet);
+  const std::string topic = "tw-bench/raw";
+  std::atomic<int> received{0};
+  std::atomic<bool> probe{false};
+  std::promise<void> all_in;
+  // The first message is a probe proving the subscription is active before timing starts.
+  sub.set_message_handler([&](const transport::Message& m) {
+    if (m.payload == "probe") {
+      probe = true;
+      return;
+    }
+    if (received.fetch_add(1) + 1 == messages) all_in.set_value();
+  });
+  transport::ConnectOptions co;
+  co.port = port;
+  co.max_inflight = max_inflight;
+  co.client_id = "bench-sub";
+  if (auto st = sub.connect(co); !st) return st.error();
+  co.client_id = "bench-pub";
+  if (auto st = pub.connect(co); !st) return st.error();
+  if (auto st = sub.subscribe(topic, qos); !st) return st.error();
+  if (!process::wait_until([&] { return sub.is_connected() && pub.is_connected(); }, 10'000)) {
+    return make_error(ErrorCode::kTimeout, "bench clients did not connect");
+  }
+  if (!process::wait_until(
+          [&] {
+            (void)pub.publish({topic, "probe", qos, false});
+            return probe.load();
+          },
+          10'000)) {
+    return make_error(ErrorCode::kTimeout, "subscription never became active");
+  }
+  received = 0;
+  std::string payload(payload_bytes, 'x');
+  std::atomic<int> sent{0};
+  // Publishing runs on the loop: fill the window, refill from each PUBACK.
+  std::function<void()> pump = [&] {
+    while (sent.load() < messages) {
+      auto st = pub.publish({topic, payload, qos, false}, [&](const Status&) {
+        if (qos > 0) (void)loop.post(pump);
+      });
+      if (!st) break;  // window full: the next PUBACK pumps again
+      sent.fetch_add(1);
+    }
+    if (qos == 0 && sent.load() < messages) loop.schedule(1, pump);
+  };
+  int64_t t0 = steady_ms();
+  (void)loop.post(pump);
+  auto fut = all_in.get_future();
+  if (fut.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    return make_error(ErrorCode::kTimeout, "raw pub/sub: " + std::to_string(received.load()) + " of " +
+                                               std::to_string(messages) + " arrived in 60 s");
+  }
+  double seconds = static_cast<double>(steady_ms() - t0) / 1000.0;
+  pub.disconnect();
+  sub.disconnect();
+  return messages / std::max(seconds, 1e-3);
+}
+
+Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
+  size_t payload = event_payload_bytes();
+  StackOptions so;
+  so.run_dir = o.run_dir;
+  so.log_level = "warn";
+  auto stack = Stack::start(so);
+  if (!stack) return stack.error();
+
+  // Reference: the same broker binary and payload size, measured in this run.
+  process::LocalBroker::Options bo;
+  bo.work_dir = o.run_dir;
+  auto raw_broker = process::LocalBroker::start(bo);
+  if (!raw_broker) return raw_broker.error();
+  auto raw = measure_raw_pubsub((*raw_broker)->port(), o.raw_messages, payload, o.max_inflight, 1);
+  if (!raw) return raw.error().with_context("raw reference");
+  raw_broker->reset();
+
+  SystemClock clock;
+  MetricsRegistry metrics;
+  FleetOptions fo;
+  fo.site = (*stack)->options().site;
+  fo.broker_port = (*stack)->site_broker_port();
+  fo.posters = o.devices;
+  fo.event_interval_ms = 0;
+  fo.status_interval_ms = 600'000;
+  fo.max_inflight = o.max_inflight;
+  fo.tick_ms = 5;
+  Fleet fleet(fo, clock, metrics);
+  if (auto st = fleet.start(); !st) return st.error();
+  if (!process::wait_until([&] { return fleet.online() == fleet.size(); }, 30'000)) {
+    return make_error(ErrorCode::kTimeout, "fleet did not come online: " + fleet.summary());
+  }
+  const int port = (*stack)->http_port();
+  auto stored = [&]() -> double {
+    auto r = http::http_request("127.0.0.1", port, "GET", "/metrics", "", 5000);
+    return r && r->status == 200 ? scrape_counter(r->body, "tw_cloud_events_stored_total") : -1;
+  };
+  double base = stored();
+  const double total = static_cast<double>(o.devices) * o.events_per_device;
+  int64_t t0 = steady_ms();
+  fleet.record_scripted_events(o.events_per_device, 0);
+  bool done = process::wait_until([&] { return stored() - base >= total; }, o.timeout_ms);
+  double seconds = static_cast<double>(steady_ms() - t0) / 1000.0;
+  double got = stored() - base;
+  fleet.stop();
+  (*stack)->stop();
+  if (!done) {
+    return make_error(ErrorCode::kTimeout, "pipeline stored " + std::to_string(static_cast<int64_t>(got)) + " of " +
+                                               std::to_string(static_cast<int64_t>(total)) + " events");
+  }
+  double pipeline = total / std::max(seconds, 1e-3);
+  std::ostringstream os;
+  os << "{\"bench\":\"pipeline\",\"payload_bytes\":" << payload << ",\"max_inflight\":" << o.max_inflight
+     << ",\"raw_mosquitto_qos1_pubsub_msgs_per_s\":" << static_cast<int64_t>(*raw)
+     << ",\"raw_messages\":" << o.raw_messages << ",\"pipeline_events_per_s\":" << static_cast<int64_t>(pipeline)
+     << ",\"pipeline_events\":" << static_cast<int64_t>(total) << ",\"devices\":" << o.devices
+     << ",\"pipeline_seconds\":" << seconds << ",\"ratio_pipeline_to_raw\":" << pipeline / *raw << "}";
+  return os.str();
+}
+
+}  // namespace tidewire::sim

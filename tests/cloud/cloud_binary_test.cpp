@@ -1,0 +1,224 @@
+// tidewire-cloud as a process: a real mosquitto, the binary, and a paho client playing
+// the edge (batches up, acks and commands down), then SIGTERM.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "http/client.hpp"
+#include "process/process.hpp"
+#include "tests/cloud/cloud_test_support.hpp"
+#include "tidewire/protocols/batch_frame.hpp"
+#include "tidewire/protocols/codec.hpp"
+#include "tidewire/protocols/topics.hpp"
+#include "tidewire/transport/paho_client.hpp"
+#include "tidewire/v1/fleet.pb.h"
+
+namespace tidewire::cloud {
+namespace {
+
+using namespace testing;
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class CloudBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("TW_BIN_DIR");
+    ASSERT_NE(bin, nullptr) << "TW_BIN_DIR is set by ctest; run through ctest";
+    binary_ = std::string(bin) + "/tidewire-cloud";
+    ASSERT_TRUE(fs::exists(binary_)) << binary_;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("tw-cloud-bin-" + std::to_string(::getpid()) + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+
+  void TearDown() override {
+    edge_.reset();
+    cloud_.reset();
+    broker_.reset();
+    if (!HasFailure())
+      fs::remove_all(dir_);
+    else
+      std::cerr << "logs kept in " << dir_ << "\n";
+  }
+
+  void start_stack() {
+    process::LocalBroker::Options bo;
+    bo.work_dir = dir_.string();
+    auto broker = process::LocalBroker::start(bo);
+    ASSERT_TRUE(broker.ok()) << broker.error().describe();
+    broker_ = std::move(*broker);
+    auto port = process::free_loopback_port();
+    ASSERT_TRUE(port.ok());
+    http_port_ = *port;
+    auto child = process::ChildProcess::spawn(
+        {binary_, "--http-port", std::to_string(http_port_), "--mqtt-port", std::to_string(broker_->port()),
+         "--db-path", (dir_ / "cloud.db").string(), "--command-resend-s", "1"},
+        (dir_ / "cloud.log").string());
+    ASSERT_TRUE(child.ok()) << child.error().describe();
+    cloud_ = std::move(*child);
+    // Healthy = database open and broker connected (so its subscription is in place).
+    ASSERT_TRUE(process::wait_until([&] { return get("/healthz").status == 200 || !cloud_->running(); }, 20'000));
+    ASSERT_TRUE(cloud_->running()) << read_file(dir_ / "cloud.log");
+
+    edge_ = std::make_unique<transport::PahoClient>();
+    edge_->set_message_handler([this](const transport::Message& m) {
+      std::lock_guard lock(mu_);
+      received_.push_back(m);
+      cv_.notify_all();
+    });
+    ASSERT_TRUE(edge_->subscribe(*topics::edge_topic("edge-1", topics::EdgeChannel::kAck), 1).ok());
+    ASSERT_TRUE(edge_->subscribe(*topics::edge_topic("edge-1", topics::EdgeChannel::kCommand), 1).ok());
+    transport::ConnectOptions co;
+    co.port = broker_->port();
+    co.client_id = "test-edge-1";
+    ASSERT_TRUE(edge_->connect(co).ok());
+    ASSERT_TRUE(process::wait_until([&] { return edge_->is_connected(); }, 10'000));
+  }
+
+  http::Response get(const std::string& target) {
+    auto r = http::http_request("127.0.0.1", http_port_, "GET", target, "", 2000);
+    return r.ok() ? *r : http::Response{0, "", "", {}};
+  }
+
+  void send_batch(const v1::EdgeBatch& b) {
+    ASSERT_TRUE(edge_
+                    ->publish({*topics::edge_topic("edge-1", topics::EdgeChannel::kBatch),
+                               codec::encode_batch_frame(b, 3), 1, false})
+                    .ok());
+  }
+
+  // Waits for the next message on `channel` after the `skip` ones already seen there.
+  transport::Message wait_for(topics::EdgeChannel channel, size_t skip = 0) {
+    auto topic = *topics::edge_topic("edge-1", channel);
+    std::unique_lock lock(mu_);
+    transport::Message found;
+    bool ok = cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      size_t n = 0;
+      for (const auto& m : received_) {
+        if (m.topic != topic) continue;
+        if (n++ == skip) {
+          found = m;
+          return true;
+        }
+      }
+      return false;
+    });
+    EXPECT_TRUE(ok) << "nothing on " << topic;
+    return found;
+  }
+
+  std::string binary_;
+  fs::path dir_;
+  process::LocalBrokerPtr broker_;
+  process::ChildProcessPtr cloud_;
+  std::unique_ptr<transport::PahoClient> edge_;
+  int http_port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<transport::Message> received_;
+};
+
+TEST_F(CloudBinaryTest, AcksBatchesAfterStoringSendsCommandsAndStopsCleanlyOnSigterm) {
+  start_stack();
+  Who who{"poster-1", "site-a", v1::DEVICE_KIND_POSTER};
+  auto now = static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  auto b = batch("edge-1", 3, {presence_item(who, 1, true, now), event_item(who, 1, now), event_item(who, 2, now)});
+  send_batch(b);
+  v1::BatchAck ack;
+  ASSERT_TRUE(ack.ParseFromString(wait_for(topics::EdgeChannel::kAck).payload));
+  EXPECT_EQ(ack.batch_id(), 3u);
+  EXPECT_EQ(ack.spool_ids_size(), 3);
+  EXPECT_EQ(ack.accepted(), 3u);
+
+  send_batch(b);  // as if the first ack had been lost
+  ASSERT_TRUE(ack.ParseFromString(wait_for(topics::EdgeChannel::kAck, 1).payload));
+  EXPECT_EQ(ack.accepted(), 0u);
+  EXPECT_EQ(ack.duplicates(), 3u);
+
+  v1::Device device;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(get("/v1/devices/poster-1").body, &device).ok());
+  EXPECT_EQ(device.events_stored(), 2u);
+  EXPECT_TRUE(device.online());
+
+  auto created = http::http_request("127.0.0.1", http_port_, "POST", "/v1/devices/poster-1/commands",
+                                    R"({"name":"reboot","timeout_s":30})", 5000);
+  ASSERT_TRUE(created.ok());
+  ASSERT_EQ(created->status, 201) << created->body;
+  v1::CommandView view;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(created->body, &view).ok());
+  v1::CommandBatch commands;
+  ASSERT_TRUE(commands.ParseFromString(wait_for(topics::EdgeChannel::kCommand).payload));
+  ASSERT_EQ(commands.commands_size(), 1);
+  EXPECT_EQ(commands.commands(0).command_id(), view.command_id());
+  // No result yet: the cloud re-sends it (every second here).
+  ASSERT_TRUE(commands.ParseFromString(wait_for(topics::EdgeChannel::kCommand, 1).payload));
+  EXPECT_EQ(commands.commands(0).command_id(), view.command_id());
+
+  send_batch(batch("edge-1", 4, {result_item(who, 3, view.command_id(), now)}));
+  wait_for(topics::EdgeChannel::kAck, 2);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(get("/v1/commands/" + view.command_id()).body, &view).ok());
+  EXPECT_EQ(view.state(), v1::COMMAND_STATE_COMPLETED);
+
+  auto metrics = get("/metrics").body;
+  EXPECT_NE(metrics.find("tw_cloud_events_stored_total 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tw_cloud_acks_total 3"), std::string::npos);
+
+  EXPECT_EQ(cloud_->terminate(10'000), 0);
+  std::string log = read_file(dir_ / "cloud.log");
+  EXPECT_NE(log.find("operator: http://127.0.0.1:" + std::to_string(http_port_) + "/"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped cleanly"), std::string::npos) << log;
+}
+
+TEST_F(CloudBinaryTest, HelpAndBadOptions) {
+  auto help = process::ChildProcess::spawn({binary_, "--help"}, (dir_ / "help.log").string());
+  ASSERT_TRUE(help.ok());
+  int status = -1;
+  ASSERT_TRUE((*help)->wait_exit(10'000, &status));
+  EXPECT_EQ(status, 0);
+  std::string text = read_file(dir_ / "help.log");
+  for (const char* option : {"--http-port", "--mqtt-host", "--db-path", "--offline-after-s", "--command-timeout-s"}) {
+    EXPECT_NE(text.find(option), std::string::npos) << option;
+  }
+
+  auto bad = process::ChildProcess::spawn({binary_, "--http-port", "99999"}, (dir_ / "bad.log").string());
+  ASSERT_TRUE(bad.ok());
+  ASSERT_TRUE((*bad)->wait_exit(10'000, &status));
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(read_file(dir_ / "bad.log").find("--http-port=99999 is out of range"), std::string::npos);
+
+  auto unknown = process::ChildProcess::spawn({binary_, "--htp-port", "1"}, (dir_ / "unknown.log").string());
+  ASSERT_TRUE(unknown.ok());
+  ASSERT_TRUE((*unknown)->wait_exit(10'000, &status));
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(read_file(dir_ / "unknown.log").find("unknown option 'htp-port'"), std::string::npos);
+}
+
+TEST_F(CloudBinaryTest, UnwritableDatabaseFailsWithAHint) {
+  auto child =
+      process::ChildProcess::spawn({binary_, "--db-path", "/nonexistent-dir/x/cloud.db"}, (dir_ / "db.log").string());
+  ASSERT_TRUE(child.ok());
+  int status = -1;
+  ASSERT_TRUE((*child)->wait_exit(10'000, &status));
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(read_file(dir_ / "db.log").find("--db-path"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tidewire::cloud

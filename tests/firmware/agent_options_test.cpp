@@ -1,0 +1,97 @@
+// tidewire-agent's options: defaults, config files, and errors that say what to fix.
+#include "agent_options.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tidewire::firmware {
+namespace {
+
+Expected<AgentOptions> parse(std::vector<std::string> args, const std::string& file_text = "") {
+  Config config = make_agent_config();
+  if (!file_text.empty()) {
+    if (auto st = config.apply_file_text(file_text, "agent.conf"); !st) return st.error();
+  }
+  std::vector<const char*> argv{"tidewire-agent"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  auto parsed = config.parse(static_cast<int>(argv.size()), argv.data());
+  if (!parsed) return parsed.error();
+  return agent_options_from(config);
+}
+
+const std::vector<std::string> kMinimal = {"--role", "rider", "--device-id", "r-01", "--site", "sh-1"};
+
+std::vector<std::string> with(std::vector<std::string> extra) {
+  auto out = kMinimal;
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+TEST(AgentOptions, MinimalFlagsGiveDocumentedDefaults) {
+  auto o = parse(kMinimal);
+  ASSERT_TRUE(o.ok()) << o.error().describe();
+  EXPECT_EQ(o->session.address.kind, v1::DEVICE_KIND_RIDER);
+  EXPECT_EQ(o->session.address.device_id, "r-01");
+  EXPECT_EQ(o->session.address.site, "sh-1");
+  EXPECT_EQ(o->session.connect.host, "127.0.0.1");
+  EXPECT_EQ(o->session.connect.port, 1883);
+  EXPECT_EQ(o->session.connect.max_inflight, 100);
+  EXPECT_EQ(o->session.status_interval_ms, 5000);
+  EXPECT_EQ(o->hal, HalChoice::kBoard);
+  EXPECT_EQ(o->state_dir, "/var/lib/tidewire");
+  EXPECT_EQ(o->board.storage_path, "/var/lib/tidewire");
+  EXPECT_EQ(o->outbox.max_bytes, 16u * 1024 * 1024);
+  EXPECT_EQ(o->outbox.max_age_ms, 7LL * 24 * 3600 * 1000);
+  EXPECT_TRUE(o->session.boot_id.empty());
+}
+
+TEST(AgentOptions, ConfigFileThenFlagsWin) {
+  auto o = parse(with({"--broker-port=1999", "--hal", "sim"}),
+                 "broker-host = 10.0.0.2\nbroker-port = 1884\noutbox-max-age-s = 60\nstate-dir = /data/tw\n");
+  ASSERT_TRUE(o.ok()) << o.error().describe();
+  EXPECT_EQ(o->session.connect.host, "10.0.0.2");
+  EXPECT_EQ(o->session.connect.port, 1999);
+  EXPECT_EQ(o->outbox.max_age_ms, 60'000);
+  EXPECT_EQ(o->state_dir, "/data/tw");
+  EXPECT_EQ(o->hal, HalChoice::kSim);
+}
+
+TEST(AgentOptions, ErrorsNameTheOptionAndTheFix) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--device-id", "r1", "--site", "s"}, "--role is required"},
+      {{"--role", "bus", "--device-id", "r1", "--site", "s"}, "poster, rider or encoder"},
+      {{"--role", "rider", "--site", "s"}, "--device-id is required"},
+      {{"--role", "rider", "--device-id", "r/1", "--site", "s"}, "--device-id=r/1"},
+      {{"--role", "rider", "--device-id", "r1"}, "--site is required"},
+      {with({"--broker-port", "70000"}), "--broker-port=70000"},
+      {with({"--broker-port", "abc"}), "expected an integer"},
+      {with({"--hal", "fpga"}), "--hal=fpga"},
+      {with({"--log-level", "loud"}), "--log-level=loud"},
+      {with({"--max-inflight", "0"}), "--max-inflight=0"},
+      {with({"--outbox-max-bytes", "1000"}), "--outbox-max-bytes=1000"},
+      {with({"--reconnect-min-ms", "5000", "--reconnect-max-ms", "1000"}), "--reconnect-max-ms"},
+      {with({"--state-dir="}), "--state-dir"},
+      {with({"--no-such-flag", "1"}), "unknown option"},
+      {with({"stray"}), "unexpected argument 'stray'"},
+  };
+  for (const auto& c : cases) {
+    auto o = parse(c.args);
+    ASSERT_FALSE(o.ok()) << "accepted: " << c.says;
+    EXPECT_NE(o.error().message.find(c.says), std::string::npos) << o.error().message;
+  }
+}
+
+TEST(AgentOptions, HelpListsEveryOptionWithItsDefault) {
+  std::string usage = make_agent_config().usage();
+  for (const char* name : {"--role", "--device-id", "--site", "--broker-host", "--state-dir", "--hal",
+                           "--status-interval-ms", "--event-interval-ms", "--outbox-max-bytes", "--outbox-max-age-s",
+                           "--max-inflight", "--log-level", "--gps-path", "--ffmpeg-progress-path"})
+    EXPECT_NE(usage.find(name), std::string::npos) << name;
+  EXPECT_NE(usage.find("default: 5000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tidewire::firmware
