@@ -82,6 +82,7 @@ Status Fleet::start() {
       so.connect.max_inflight = options_.max_inflight;
       so.status_interval_ms = options_.status_interval_ms;
       so.resend_timeout_ms = options_.resend_timeout_ms;
+      so.quiet = true;  // thousands of devices: per-device lines go to DEBUG
       firmware::SessionDeps deps{*d->client, *d->outbox, *d->hal, clock_, *random_, metrics_};
       auto session = firmware::DeviceSession::create(so, deps);
       if (!session) return session.error().with_context(std::string("device ") + id);
