@@ -63,6 +63,24 @@ TEST_P(TransportContract, RoundTripsQos0AndQos1AndAcknowledgesQos1) {
   EXPECT_TRUE(wait_until([&] { return pub.inflight() == 0; }, 5000));
 }
 
+// The edge answers a burst of device events with a burst of QoS0 acks: a backend must
+// take a burst far larger than paho's default buffer of 100 while connected.
+TEST_P(TransportContract, TakesABurstOfQos0PublishesWhileConnected) {
+  Recorder& sub_rec = recorder();
+  Recorder& pub_rec = recorder();
+  Transport& sub = connected_client(sub_rec, "burst-sub");
+  Transport& pub = connected_client(pub_rec, "burst-pub");
+  ASSERT_TRUE(sub.subscribe("burst/#", 0));
+  ASSERT_TRUE(wait_subscribed(pub, sub_rec, "burst/probe"));
+  int accepted = 0;
+  for (int i = 0; i < 1000; ++i) {
+    if (pub.publish({"burst/x", std::to_string(i), 0, false})) ++accepted;
+  }
+  EXPECT_EQ(accepted, 1000);
+  EXPECT_TRUE(wait_until([&] { return sub_rec.on_topic("burst/x").size() == 1000; }, 10'000))
+      << sub_rec.on_topic("burst/x").size();
+}
+
 TEST_P(TransportContract, PublishWhileDisconnectedIsUnavailable) {
   Transport& t = clients_.make();
   Recorder& rec = recorder();

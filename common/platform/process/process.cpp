@@ -89,6 +89,9 @@ Expected<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::vector<st
     }
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
+    // Sockets the parent holds without CLOEXEC (libmosquitto's) must not leak into a
+    // broker we start: they would keep connections half-open across a restart.
+    ::close_range(3, ~0U, 0);
     ::setpgid(0, 0);  // own process group: a Ctrl-C to the parent's group is ours to forward
     // If the parent dies without stopping us (kill -9), do not linger as an orphan.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);

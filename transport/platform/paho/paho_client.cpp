@@ -79,7 +79,10 @@ Status PahoClient::Impl::connect(const ConnectOptions& o) {
   mqtt::connect_options opts;
   try {
     // No persistence: durability is the caller's outbox, not paho's files.
-    client = std::make_shared<mqtt::async_client>(uri, o.client_id, static_cast<mqtt::iclient_persistence*>(nullptr));
+    // paho's default command buffer (100) refuses bursts of QoS0 publishes with -12 even
+    // while connected (seen with the edge's device acks); our own window bounds QoS1.
+    client = std::make_shared<mqtt::async_client>(uri, o.client_id, kMaxBufferedMessages,
+                                                  static_cast<mqtt::iclient_persistence*>(nullptr));
     client->set_callback(*this);
     auto builder = mqtt::connect_options_builder()
                        .mqtt_version(MQTTVERSION_3_1_1)

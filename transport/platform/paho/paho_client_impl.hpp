@@ -23,6 +23,8 @@ namespace tidewire::transport::paho_detail {
 inline constexpr char kLog[] = "mqtt-paho";
 inline constexpr auto kDisconnectWait = std::chrono::seconds(2);
 inline constexpr auto kConnectTimeout = std::chrono::seconds(10);
+// paho's command buffer; its default of 100 refuses QoS0 bursts while connected.
+inline constexpr int kMaxBufferedMessages = 10000;
 
 
 // Set while paho runs one of our callbacks on its thread: waiting there for a paho token
