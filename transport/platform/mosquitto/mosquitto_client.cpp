@@ -36,38 +36,6 @@ Error mosq_error(int rc, const std::string& what) {
   return make_error(code, what + ": " + reason);
 }
 
-// Counters shared by all clients with the same registry and labels.
-
-ClientMetrics bind_metrics(MetricsRegistry* registry, Labels labels) {
-  // Unexported metrics still need somewhere to go; nobody renders this registry.
-  static MetricsRegistry unexported;
-  MetricsRegistry& r = registry ? *registry : unexported;
-  labels.emplace_back("backend", "mosquitto");
-  auto with = [&](const char* key, const char* value) {
-    Labels l = labels;
-    l.emplace_back(key, value);
-    return l;
-  };
-  const char* rejected_help = "Publishes refused by the transport, by reason";
-  return {
-      &r.counter("tw_transport_published_total", "Messages handed to the broker connection", labels),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "disconnected")),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "window_full")),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "queue_full")),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "invalid")),
-      &r.counter("tw_transport_acked_total", "QoS1 publishes acknowledged by the broker", labels),
-      &r.counter("tw_transport_publish_failed_total", "QoS1 publishes failed because the connection dropped",
-                 labels),
-      &r.counter("tw_transport_received_total", "Messages received from the broker", labels),
-      &r.counter("tw_transport_connect_attempts_total", "TCP/MQTT connection attempts", labels),
-      &r.counter("tw_transport_connect_failures_total", "Connection attempts that never got a CONNACK", labels),
-      &r.counter("tw_transport_connections_lost_total", "Established connections that went down", labels),
-      &r.gauge("tw_transport_connected", "Broker connections currently up", labels),
-      &r.gauge("tw_transport_inflight", "QoS1 publishes waiting for PUBACK", labels),
-      &r.gauge("tw_transport_qos0_queued", "QoS0 publishes queued but not yet written to the socket", labels),
-  };
-}
-
 }  // namespace mosquitto_detail
 
 using namespace mosquitto_detail;
@@ -78,7 +46,7 @@ std::once_flag g_lib_once;
 
 MosquittoClient::Impl::Impl(MosquittoLoop& loop, Random& random, MosquittoClientOptions options)
     : loop_(loop), random_(random), log_edges_(options.log_edges), max_qos0_queued_(options.max_qos0_queued),
-      metrics_(bind_metrics(options.metrics, std::move(options.labels))) {
+      metrics_(bind_transport_metrics(options.metrics, std::move(options.labels), "mosquitto")) {
   std::call_once(g_lib_once, [] { mosquitto_lib_init(); });
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "pending_acks.hpp"
+#include "tidewire/transport/transport_metrics.hpp"
 #include "tidewire/common/backoff.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
 
@@ -37,24 +38,7 @@ inline constexpr size_t kMaxPayload = 268'435'455 - 1024;
 
 Error mosq_error(int rc, const std::string& what);
 
-struct ClientMetrics {
-  Counter* published;
-  Counter* rejected_disconnected;
-  Counter* rejected_window;
-  Counter* rejected_queue;
-  Counter* rejected_invalid;
-  Counter* acked;
-  Counter* failed;
-  Counter* received;
-  Counter* connect_attempts;
-  Counter* connect_failures;
-  Counter* connections_lost;
-  Gauge* connected;
-  Gauge* inflight;
-  Gauge* qos0_queued;
-};
-
-ClientMetrics bind_metrics(MetricsRegistry* registry, Labels labels);
+using ClientMetrics = TransportMetrics;
 
 }  // namespace tidewire::transport::mosquitto_detail
 

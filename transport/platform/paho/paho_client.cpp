@@ -32,31 +32,6 @@ Error paho_error(const mqtt::exception& e, const std::string& what) {
   return make_error(code, what + ": " + e.what());
 }
 
-ClientMetrics bind_metrics(MetricsRegistry* registry, Labels labels) {
-  static MetricsRegistry unexported;  // somewhere for unexported metrics to go
-  MetricsRegistry& r = registry ? *registry : unexported;
-  labels.emplace_back("backend", "paho");
-  auto with = [&](const char* key, const char* value) {
-    Labels l = labels;
-    l.emplace_back(key, value);
-    return l;
-  };
-  const char* rejected_help = "Publishes refused by the transport, by reason";
-  return {
-      &r.counter("tw_transport_published_total", "Messages handed to the broker connection", labels),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "disconnected")),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "window_full")),
-      &r.counter("tw_transport_publish_rejected_total", rejected_help, with("reason", "invalid")),
-      &r.counter("tw_transport_acked_total", "QoS1 publishes acknowledged by the broker", labels),
-      &r.counter("tw_transport_publish_failed_total", "QoS1 publishes failed because the connection dropped",
-                 labels),
-      &r.counter("tw_transport_received_total", "Messages received from the broker", labels),
-      &r.counter("tw_transport_connect_failures_total", "Connection attempts that never got a CONNACK", labels),
-      &r.counter("tw_transport_connections_lost_total", "Established connections that went down", labels),
-      &r.gauge("tw_transport_connected", "Broker connections currently up", labels),
-      &r.gauge("tw_transport_inflight", "QoS1 publishes waiting for PUBACK", labels),
-  };
-}
 
 }  // namespace paho_detail
 

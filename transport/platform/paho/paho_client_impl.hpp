@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "tidewire/transport/transport_metrics.hpp"
 #include "tidewire/transport/paho_client.hpp"
 
 namespace tidewire::transport::paho_detail {
@@ -44,21 +45,7 @@ inline int64_t ceil_seconds(int64_t ms) { return std::max<int64_t>(1, (ms + 999)
 inline void* to_context(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
 inline uint64_t from_context(void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)); }
 
-struct ClientMetrics {
-  Counter* published;
-  Counter* rejected_disconnected;
-  Counter* rejected_window;
-  Counter* rejected_invalid;
-  Counter* acked;
-  Counter* failed;
-  Counter* received;
-  Counter* connect_failures;
-  Counter* connections_lost;
-  Gauge* connected;
-  Gauge* inflight;
-};
-
-ClientMetrics bind_metrics(MetricsRegistry* registry, Labels labels);
+using ClientMetrics = TransportMetrics;
 
 }  // namespace tidewire::transport::paho_detail
 
@@ -67,7 +54,7 @@ namespace tidewire::transport {
 class PahoClient::Impl final : public mqtt::callback {
  public:
   explicit Impl(PahoClientOptions options)
-      : metrics_(paho_detail::bind_metrics(options.metrics, std::move(options.labels))) {}
+      : metrics_(bind_transport_metrics(options.metrics, std::move(options.labels), "paho")) {}
   ~Impl() override { shutdown(); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
