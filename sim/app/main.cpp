@@ -246,7 +246,7 @@ int cmd_bench(int argc, char** argv) {
                     "as JSON.",
                     {{"run-dir", Type::kString, "run/bench", "scratch folder for brokers, databases, logs"},
                      {"devices", Type::kInt, "100", "virtual devices publishing events"},
-                     {"events-per-device", Type::kInt, "200", "events each device records"},
+                     {"events-per-device", Type::kInt, "500", "events each device records"},
                      {"raw-messages", Type::kInt, "50000", "messages for the raw broker reference"},
                      {"max-inflight", Type::kInt, "100", "QoS1 window per connection, both legs"},
                      {"log-level", Type::kString, "warn", "debug | info | warn | error"}});

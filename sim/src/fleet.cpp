@@ -30,6 +30,7 @@ struct Fleet::Device {
 Fleet::Fleet(FleetOptions options, Clock& clock, MetricsRegistry& metrics)
     : options_(std::move(options)), clock_(clock), metrics_(metrics) {
   random_ = std::make_shared<SeededRandom>(options_.seed);
+  boot_random_ = make_os_seeded_random();
 }
 
 Fleet::~Fleet() { stop(); }
@@ -75,7 +76,9 @@ Status Fleet::start() {
 
       firmware::SessionOptions so;
       so.address = {options_.site, w.kind, id};
-      so.boot_id = firmware::make_boot_id(*random_);
+      // Boot ids are what a real process start would give: fresh every run, whatever the
+      // seed, or a re-run against the same cloud would be absorbed as duplicates.
+      so.boot_id = firmware::make_boot_id(*boot_random_);
       so.connect.host = options_.broker_host;
       so.connect.port = options_.broker_port;
       so.connect.client_id = id;

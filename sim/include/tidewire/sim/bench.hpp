@@ -14,9 +14,10 @@ namespace tidewire::sim {
 struct PipelineBenchOptions {
   std::string run_dir = "run/bench";
   int devices = 100;
-  int events_per_device = 200;
+  int events_per_device = 500;
   int raw_messages = 50'000;
   int max_inflight = 100;
+  int64_t edge_drain_rate = 1'000'000;  // items/s; the product default (20k) is a safety cap
   int64_t timeout_ms = 120'000;
 };
 

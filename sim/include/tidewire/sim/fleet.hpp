@@ -75,7 +75,8 @@ class Fleet {
   FleetOptions options_;
   Clock& clock_;
   MetricsRegistry& metrics_;
-  RandomPtr random_;
+  RandomPtr random_;       // behaviour: same seed, same fleet
+  RandomPtr boot_random_;  // boot ids: fresh per run
   std::unique_ptr<transport::MosquittoLoop> loop_;
   std::vector<std::unique_ptr<Device>> devices_;  // touched on the loop thread only after start()
   std::atomic<size_t> online_{0};
