@@ -118,11 +118,11 @@ int cmd_run(int argc, char** argv) {
   tw::install_shutdown_handlers();
   tw::SystemClock clock;
   tw::MetricsRegistry metrics;
-  sim::Fleet fleet(fo, clock, metrics);
-  if (fleet.size() == 0) {
+  if (fo.posters + fo.riders + fo.encoders <= 0) {
     std::cerr << "tidewire-sim: no devices: give --devices N or --posters/--riders/--encoders\n";
     return 2;
   }
+  sim::Fleet fleet(fo, clock, metrics);
   if (auto st = fleet.start(); !st) {
     std::cerr << "tidewire-sim: " << st.error().describe() << "\n";
     return 1;
