@@ -96,6 +96,7 @@ Status Relay::start() {
 void Relay::on_site_connection(bool up) {
   metrics_.site_connected.set(up ? 1 : 0);
   if (up) TW_INFO(kLog, "connected to site broker");
+  else if (input_stopped_) TW_INFO(kLog, "disconnected from site broker (shutting down)");
   else TW_WARN(kLog, "site broker connection lost; devices keep their outboxes until it is back");
 }
 
