@@ -21,6 +21,22 @@ struct PipelineBenchOptions {
   int64_t timeout_ms = 120'000;
 };
 
+// tidewire-sim bench dispatch: assignment solve times and costs (exact vs greedy vs the
+// Boost min-cost-flow reference), on generated instances, in one run.
+struct DispatchBenchOptions {
+  uint64_t seed = 1;
+  int32_t index_riders = 100'000;  // instant policy: riders in the index
+  int32_t instant_orders = 20'000;
+  int32_t batch_orders = 5000;
+  int32_t batch_riders = 20000;
+  int32_t candidates_per_order = 40;
+  int repetitions = 3;
+  int reference_instances = 5;
+  int32_t reference_orders = 300;
+  int32_t reference_riders = 1200;
+};
+Expected<std::string> bench_dispatch(const DispatchBenchOptions& options);
+
 // Returns the JSON report.
 Expected<std::string> bench_pipeline(const PipelineBenchOptions& options);
 
