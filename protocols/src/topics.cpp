@@ -135,4 +135,10 @@ Expected<EdgeTopic> parse_edge_topic(std::string_view topic) {
 
 std::string cloud_batch_filter() { return std::string(kRoot) + "/edge/+/batch"; }
 
+Expected<std::string> order_update_topic(Audience audience, const std::string& id) {
+  if (!valid_id(id)) return make_error(ErrorCode::kInvalidArgument, "invalid recipient id '" + id + "'");
+  const char* who = audience == Audience::kCustomer ? "customer" : audience == Audience::kMerchant ? "merchant" : "rider";
+  return std::string(kRoot) + "/dispatch/" + who + "/" + id + "/order";
+}
+
 }  // namespace tidewire::topics

@@ -49,5 +49,12 @@ TEST(Topics, EdgeTopics) {
   EXPECT_EQ(cloud_batch_filter(), "tw/v1/edge/+/batch");
 }
 
+TEST(Topics, OrderUpdateTopics) {
+  auto t = order_update_topic(Audience::kMerchant, "m-7");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, "tw/v1/dispatch/merchant/m-7/order");
+  EXPECT_FALSE(order_update_topic(Audience::kCustomer, "a/b").ok());
+}
+
 }  // namespace
 }  // namespace tidewire::topics

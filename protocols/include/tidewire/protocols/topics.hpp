@@ -7,6 +7,8 @@
 //   cloud broker  tw/v1/edge/{edge}/{channel}
 //                   up:   batch
 //                   down: ack | cmd
+//                 tw/v1/dispatch/{audience}/{id}/order      (cloud -> apps, QoS1)
+//                   audience: customer | merchant | rider; payload v1::OrderUpdate
 //
 // Ids are 1..64 characters of [A-Za-z0-9_.-], so they can never contain MQTT
 // wildcards or level separators. Kinds are poster | rider | encoder.
@@ -56,5 +58,9 @@ Expected<std::string> edge_topic(const std::string& edge_id, EdgeChannel channel
 Expected<EdgeTopic> parse_edge_topic(std::string_view topic);
 // What the cloud subscribes to: every edge's batches.
 std::string cloud_batch_filter();
+
+// Order updates for people (until the push service carries them).
+enum class Audience { kCustomer, kMerchant, kRider };
+Expected<std::string> order_update_topic(Audience audience, const std::string& id);
 
 }  // namespace tidewire::topics
