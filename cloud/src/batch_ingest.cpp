@@ -175,6 +175,8 @@ void BatchIngest::process(const transport::Message& message) {
                       std::to_string(outcome->rejected) + " item(s) rejected (see tw_cloud_rejects_total)");
   }
 
+  notify_observer(*batch);
+
   v1::BatchAck ack;
   ack.set_edge_id(batch->edge_id());
   ack.set_batch_id(batch->batch_id());
@@ -209,6 +211,26 @@ void BatchIngest::process(const transport::Message& message) {
   TW_DEBUG("cloud", "batch " << batch->batch_id() << " from " << batch->edge_id() << ": " << outcome->accepted
                              << " accepted, " << outcome->duplicates << " duplicates, " << outcome->rejected
                              << " rejected");
+}
+
+void BatchIngest::notify_observer(const v1::EdgeBatch& batch) {
+  for (const auto& item : batch.items()) {
+    const auto& env = item.envelope();
+    if (env.kind() == v1::DEVICE_KIND_RIDER && env.has_status() && env.status().has_rider()) {
+      if (observer_.on_rider_status) {
+        int64_t at = item.edge_received_ms() > 0 ? item.edge_received_ms() : env.device_time_ms();
+        observer_.on_rider_status(env.device_id(), env.status().rider(), at);
+      }
+    } else if (env.kind() == v1::DEVICE_KIND_RIDER && env.has_event() && env.event().type().rfind("order.", 0) == 0) {
+      if (observer_.on_rider_event) observer_.on_rider_event(env.device_id(), env.event());
+    } else if (env.has_result() && observer_.on_dispatch_result) {
+      // Only results of dispatch commands matter here; the name is in the registry.
+      auto command = registry_.command(env.result().command_id());
+      if (!command || command->view.device_id() != env.device_id()) continue;
+      if (command->view.name().rfind("dispatch.", 0) != 0) continue;
+      observer_.on_dispatch_result(env.device_id(), command->view.name(), env.result());
+    }
+  }
 }
 
 void BatchIngest::reject_frame(const char* reason, const std::string& topic, const std::string& why) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/codec.hpp"
@@ -32,7 +33,7 @@ bool printable_ascii(const std::string& s) {
   return true;
 }
 
-v1::Command to_command(const CommandRecord& r) {
+v1::Command bare_command(const CommandRecord& r) {
   v1::Command c;
   c.set_command_id(r.view.command_id());
   c.set_device_id(r.view.device_id());
@@ -40,6 +41,11 @@ v1::Command to_command(const CommandRecord& r) {
   *c.mutable_args() = r.view.args();
   c.set_deadline_ms(r.view.deadline_ms());
   return c;
+}
+
+// Commands whose meaning is in their body; without it they must not be sent.
+bool needs_body(const std::string& name) {
+  return name == "dispatch.offer";
 }
 
 Error invalid(const std::string& why) {
@@ -119,17 +125,80 @@ Expected<CommandService::Created> CommandService::create(const std::string& devi
   record.request_fingerprint = fingerprint(device_id, request);
   record.edge_id = device->edge_id();
 
-  if (codec::encode(to_command(record)).size() > codec::kMaxCommandBytes) {
+  if (codec::encode(bare_command(record)).size() > codec::kMaxCommandBytes) {
     return make_error(ErrorCode::kTooLarge, "command encodes to more than " + std::to_string(codec::kMaxCommandBytes) +
                                                 " bytes; send smaller args");
   }
+  return store_and_send(std::move(record), "deadline in " + std::to_string(timeout_ms) + " ms");
+}
 
+Expected<CommandService::Created> CommandService::create_with_body(const std::string& device_id,
+                                                                   const std::string& name, std::string body,
+                                                                   int64_t deadline_ms) {
+  v1::CommandRequest request;
+  request.set_name(name);
+  if (auto st = validate(request, ""); !st) return st.error();
+  int64_t now = clock_.wall_ms();
+  if (deadline_ms <= now || deadline_ms > now + options_.max_timeout_ms) {
+    return invalid("deadline must be in the future and at most " + std::to_string(options_.max_timeout_ms / 1000) +
+                   " s ahead");
+  }
+  auto device = registry_.device(device_id);
+  if (!device) {
+    if (device.error().code == ErrorCode::kNotFound) {
+      return make_error(ErrorCode::kNotFound, "unknown device '" + device_id + "'");
+    }
+    return device.error();
+  }
+  CommandRecord record;
+  auto& v = record.view;
+  v.set_command_id(new_command_id());
+  v.set_device_id(device_id);
+  v.set_name(name);
+  v.set_state(v1::COMMAND_STATE_PENDING);
+  v.set_created_ms(now);
+  v.set_deadline_ms(deadline_ms);
+  record.edge_id = device->edge_id();
+  v1::Command full = bare_command(record);
+  full.set_body(body);
+  if (codec::encode(full).size() > codec::kMaxCommandBytes) {
+    return make_error(ErrorCode::kTooLarge, "command with its body encodes to more than " +
+                                                std::to_string(codec::kMaxCommandBytes) + " bytes");
+  }
+  {
+    std::lock_guard lock(bodies_mu_);
+    bodies_[v.command_id()] = std::move(body);
+    body_order_.push_back(v.command_id());
+    while (body_order_.size() > options_.max_bodies) {
+      bodies_.erase(body_order_.front());
+      body_order_.pop_front();
+    }
+  }
+  return store_and_send(std::move(record), "with a body, deadline at " + std::to_string(deadline_ms));
+}
+
+v1::Command CommandService::to_command(const CommandRecord& record, bool& body_lost) const {
+  v1::Command c = bare_command(record);
+  body_lost = false;
+  std::lock_guard lock(bodies_mu_);
+  auto it = bodies_.find(record.view.command_id());
+  if (it != bodies_.end()) {
+    c.set_body(it->second);
+  } else if (needs_body(record.view.name())) {
+    body_lost = true;
+  }
+  return c;
+}
+
+Expected<CommandService::Created> CommandService::store_and_send(CommandRecord record, const std::string& log_detail) {
+  const auto& v = record.view;
+  const std::string& device_id = v.device_id();
   auto inserted = registry_.insert_command(record);
   if (!inserted) return inserted.error();
   if (!inserted->inserted) {
     if (inserted->record.request_fingerprint != record.request_fingerprint) {
       metrics_.counter("tw_cloud_command_key_conflicts_total", "Idempotency keys reused for a different request").inc();
-      return make_error(ErrorCode::kConflict, "Idempotency-Key '" + idempotency_key +
+      return make_error(ErrorCode::kConflict, "Idempotency-Key '" + record.idempotency_key +
                                                   "' was already used for a different request (command " +
                                                   inserted->record.view.command_id() + "); use a new key");
     }
@@ -138,7 +207,7 @@ Expected<CommandService::Created> CommandService::create(const std::string& devi
   }
   metrics_.counter("tw_cloud_commands_created_total", "Commands accepted by the API").inc();
   TW_INFO("cloud", "command " << v.command_id() << " '" << v.name() << "' for " << device_id << " via edge "
-                              << record.edge_id << ", deadline in " << timeout_ms << " ms");
+                              << record.edge_id << ", " << log_detail);
   publish({record});
   auto stored = registry_.command(v.command_id());
   if (!stored) return Created{record.view, true};  // stored fine; only the re-read failed
@@ -161,11 +230,18 @@ void CommandService::publish(const std::vector<CommandRecord>& records) {
   if (!transport_.is_connected()) return failed("disconnected", records.size());
 
   std::map<std::string, std::vector<const CommandRecord*>> by_edge;
+  std::unordered_map<std::string, v1::Command> commands;
   for (const auto& r : records) {
-    if (r.edge_id.empty())
+    bool body_lost = false;
+    v1::Command c = to_command(r, body_lost);
+    if (body_lost) {
+      failed("body_lost", 1);
+    } else if (r.edge_id.empty()) {
       failed("no_edge", 1);
-    else
+    } else {
       by_edge[r.edge_id].push_back(&r);
+      commands[r.view.command_id()] = std::move(c);
+    }
   }
   std::vector<std::string> sent;
   for (const auto& [edge, list] : by_edge) {
@@ -177,7 +253,7 @@ void CommandService::publish(const std::vector<CommandRecord>& records) {
     for (size_t i = 0; i < list.size(); i += static_cast<size_t>(options_.max_commands_per_batch)) {
       v1::CommandBatch batch;
       size_t end = std::min(list.size(), i + static_cast<size_t>(options_.max_commands_per_batch));
-      for (size_t k = i; k < end; ++k) *batch.add_commands() = to_command(*list[k]);
+      for (size_t k = i; k < end; ++k) *batch.add_commands() = commands[list[k]->view.command_id()];
       auto st = transport_.publish({*topic, codec::encode(batch), 1, false}, [metrics = &metrics_](const Status& done) {
         // Runs on the transport's thread, possibly late: touch only the metrics registry.
         if (!done) {

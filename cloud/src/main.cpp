@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "http/server.hpp"
+#include "sqlite/sqlite_order_store.hpp"
 #include "sqlite/sqlite_registry.hpp"
 #include "tidewire/cloud/batch_ingest.hpp"
 #include "tidewire/cloud/command_service.hpp"
@@ -15,6 +16,9 @@
 #include "tidewire/common/config.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/shutdown.hpp"
+#include "tidewire/dispatch/dispatch_api.hpp"
+#include "tidewire/dispatch/dispatcher_loop.hpp"
+#include "tidewire/dispatch/dispatcher_outputs.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/transport/paho_client.hpp"
 
@@ -46,6 +50,17 @@ Config make_config() {
           {"command-timeout-s", T::kInt, "60", "deadline of a command whose request sets no timeout_s"},
           {"command-resend-s", T::kInt, "10", "re-send a command without a result after this long"},
           {"ingest-queue-frames", T::kInt, "256", "uplink frames waiting for storage; beyond it they are not acked"},
+          {"dispatch-policy", T::kString, "instant",
+           "instant (offer each order on arrival) or batch (exact assignment every --batch-interval-s); "
+           "one policy for the whole city for now"},
+          {"batch-interval-s", T::kInt, "5", "seconds between batch dispatch rounds (also the instant retry sweep)"},
+          {"postpone-s", T::kInt, "600", "batch: orders ready further ahead than this wait for a later round"},
+          {"offer-timeout-s", T::kInt, "30", "seconds a rider has to answer an offer"},
+          {"speed-mpm", T::kInt, "320", "rider speed in metres per minute for travel-time estimates"},
+          {"candidate-radius-m", T::kInt, "5000", "riders further than this from the pickup are not offered an order"},
+          {"service-s", T::kInt, "240", "time spent at the pickup and at the drop-off each, for ETAs"},
+          {"dispatch-db-path", T::kString, "", "SQLite file for orders and merchants (empty = the --db-path file)"},
+          {"dispatch-queue", T::kInt, "10000", "tasks waiting for the dispatch thread; beyond it inputs are dropped"},
           {"log-level", T::kString, "info", "debug, info, warn or error"},
       });
 }
@@ -68,9 +83,17 @@ Status check_config(const Config& c) {
                                                                         {"offline-after-s", 1, 7 * 24 * 3600},
                                                                         {"command-timeout-s", 1, 24 * 3600},
                                                                         {"command-resend-s", 1, 3600},
-                                                                        {"ingest-queue-frames", 1, 100000}}) {
+                                                                        {"ingest-queue-frames", 1, 100000},
+                                                                        {"batch-interval-s", 1, 3600},
+                                                                        {"postpone-s", 0, 24 * 3600},
+                                                                        {"offer-timeout-s", 1, 3600},
+                                                                        {"speed-mpm", 1, 10000},
+                                                                        {"candidate-radius-m", 1, 50000},
+                                                                        {"service-s", 0, 3600},
+                                                                        {"dispatch-queue", 1, 1000000}}) {
     if (auto st = check_range(c, name, lo, hi); !st) return st;
   }
+  if (auto p = dispatch::parse_policy(c.str("dispatch-policy")); !p) return p.error();
   if (c.positionals().size() > 0) {
     return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + c.positionals()[0] + "'");
   }
@@ -100,6 +123,57 @@ int run(const Config& config) {
   IngestOptions ingest_options;
   ingest_options.max_queue_frames = static_cast<size_t>(config.integer("ingest-queue-frames"));
   BatchIngest ingest(*registry, mqtt, metrics, clock, ingest_options);
+
+  // Dispatch: orders and merchants in their own tables (same file unless told otherwise).
+  std::string dispatch_db = config.str("dispatch-db-path").empty() ? db_path : config.str("dispatch-db-path");
+  auto order_store = dispatch::SqliteOrderStore::open(dispatch_db);
+  if (!order_store) {
+    TW_ERROR(kLog, "cannot open the dispatch database " << dispatch_db << ": " << order_store.error().message
+                                                        << " (check --dispatch-db-path)");
+    return 1;
+  }
+  dispatch::DispatcherOptions dispatch_options;
+  dispatch_options.policy.kind = *dispatch::parse_policy(config.str("dispatch-policy"));
+  dispatch_options.policy.batch_interval_ms = config.integer("batch-interval-s") * 1000;
+  dispatch_options.policy.postpone_ms = config.integer("postpone-s") * 1000;
+  dispatch_options.policy.candidate_radius_m = static_cast<double>(config.integer("candidate-radius-m"));
+  dispatch_options.policy.service_ms = config.integer("service-s") * 1000;
+  dispatch_options.book.offer_timeout_ms = config.integer("offer-timeout-s") * 1000;
+  auto travel = dispatch::StraightLineTravel::create(static_cast<double>(config.integer("speed-mpm")));
+  if (!travel) {
+    TW_ERROR(kLog, travel.error().message << " (check --speed-mpm)");
+    return 1;
+  }
+  dispatch::CommandOfferSender offer_sender(commands);
+  dispatch::TransportUpdatePublisher update_publisher(mqtt);
+  dispatch::Dispatcher dispatcher(**order_store, offer_sender, update_publisher,
+                                  std::make_shared<dispatch::StraightLineTravel>(*travel), clock, *random, metrics,
+                                  dispatch_options);
+  if (auto st = dispatcher.restore(); !st) {
+    TW_ERROR(kLog, "cannot load open orders from " << dispatch_db << ": " << st.error().message);
+    return 1;
+  }
+  dispatch::DispatchLoop dispatch_loop(dispatcher, clock, metrics,
+                                       static_cast<size_t>(config.integer("dispatch-queue")));
+  IngestObserver observer;
+  observer.on_rider_status = [&dispatch_loop](const std::string& id, const v1::RiderStatus& s, int64_t at) {
+    dispatch_loop.post([id, s, at](dispatch::Dispatcher& d) { d.on_rider_status(id, s, at); });
+  };
+  observer.on_rider_event = [&dispatch_loop](const std::string& id, const v1::Event& e) {
+    dispatch_loop.post([id, e](dispatch::Dispatcher& d) { d.on_rider_event(id, e); });
+  };
+  observer.on_dispatch_result = [&dispatch_loop](const std::string& id, const std::string& name,
+                                                 const v1::CommandResult& r) {
+    if (name != "dispatch.offer") return;
+    dispatch_loop.post([id, r](dispatch::Dispatcher& d) { d.on_offer_result(id, r); });
+  };
+  ingest.set_observer(std::move(observer));
+  dispatch_loop.start();
+  // The ingest worker posts into the loop: on any return it stops before the loop goes.
+  struct StopIngestFirst {
+    BatchIngest& ingest;
+    ~StopIngestFirst() { ingest.stop(); }
+  } stop_ingest_first{ingest};
 
   const std::string broker = config.str("mqtt-host") + ":" + std::to_string(config.integer("mqtt-port"));
   mqtt.set_message_handler([&ingest](const transport::Message& m) { ingest.submit(m); });
@@ -134,8 +208,13 @@ int run(const Config& config) {
   ingest.start();
 
   FleetApi api(*registry, commands, metrics, [&mqtt] { return mqtt.is_connected(); });
+  dispatch::DispatchApi dispatch_api(dispatch_loop, metrics);
   http::Router router;
   if (auto st = api.install(router); !st) {
+    TW_ERROR(kLog, "routes: " << st.error().message);
+    return 1;
+  }
+  if (auto st = dispatch_api.install(router); !st) {
     TW_ERROR(kLog, "routes: " << st.error().message);
     return 1;
   }
@@ -154,6 +233,7 @@ int run(const Config& config) {
     return 1;
   }
   std::string url = "http://" + http_options.host + ":" + std::to_string((*server)->port());
+  TW_INFO(kLog, "dispatch: policy " << config.str("dispatch-policy") << ", orders in " << dispatch_db);
   TW_INFO(kLog, "tidewire-cloud up: db " << db_path << ", broker " << broker << ", subscribed to "
                                          << topics::cloud_batch_filter());
   TW_INFO(kLog, "operator: " << url << "/  (API " << url << "/v1/fleet/summary, metrics " << url << "/metrics)");
@@ -169,6 +249,7 @@ int run(const Config& config) {
   TW_INFO(kLog, "stopping: closing HTTP, finishing the batch being stored");
   (*server)->stop();
   ingest.stop();  // the batch in progress is committed and acked; queued ones are re-sent by edges
+  dispatch_loop.stop();
   stopping = true;
   mqtt.disconnect();
   TW_INFO(kLog, "stopped cleanly");

@@ -173,7 +173,8 @@ TEST_F(CloudBinaryTest, AcksBatchesAfterStoringSendsCommandsAndStopsCleanlyOnSig
 
   send_batch(batch("edge-1", 4, {result_item(who, 3, view.command_id(), now)}));
   wait_for(topics::EdgeChannel::kAck, 2);
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(get("/v1/commands/" + view.command_id()).body, &view).ok());
+  std::string command_json = get("/v1/commands/" + view.command_id()).body;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(command_json, &view).ok()) << command_json;
   EXPECT_EQ(view.state(), v1::COMMAND_STATE_COMPLETED);
 
   auto metrics = get("/metrics").body;

@@ -12,7 +12,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "tidewire/cloud/fleet_registry.hpp"
@@ -27,6 +29,21 @@ struct IngestOptions {
   size_t max_queue_bytes = 256u * 1024 * 1024;
 };
 
+// Hooks for services that react to what devices report (the dispatcher). Called on the
+// ingest worker after the batch committed, before it is acked, for every item of the
+// batch, including re-delivered copies (consumers must absorb duplicates). They must not
+// block: post the work elsewhere. Any of them may be empty.
+struct IngestObserver {
+  // Status of a rider device; reported_ms is the edge's receive time (device time if 0).
+  std::function<void(const std::string& device_id, const v1::RiderStatus& status, int64_t reported_ms)>
+      on_rider_status;
+  // Events of rider devices whose type starts with "order.".
+  std::function<void(const std::string& device_id, const v1::Event& event)> on_rider_event;
+  // Results of commands named "dispatch.*" (the name looked up in the registry).
+  std::function<void(const std::string& device_id, const std::string& command_name, const v1::CommandResult& result)>
+      on_dispatch_result;
+};
+
 class BatchIngest {
  public:
   BatchIngest(FleetRegistry& registry, transport::Transport& transport, MetricsRegistry& metrics, Clock& clock,
@@ -35,6 +52,8 @@ class BatchIngest {
   BatchIngest(const BatchIngest&) = delete;
   BatchIngest& operator=(const BatchIngest&) = delete;
 
+  // Sets the hooks; call before start().
+  void set_observer(IngestObserver observer) { observer_ = std::move(observer); }
   // Starts the worker thread.
   void start();
   // Lets the frame being committed finish (and be acked), then stops the worker; frames
@@ -54,12 +73,14 @@ class BatchIngest {
   void run();
   void reject_frame(const char* reason, const std::string& topic, const std::string& why);
   void warn_rate_limited(const std::string& line);
+  void notify_observer(const v1::EdgeBatch& batch);
 
   FleetRegistry& registry_;
   transport::Transport& transport_;
   MetricsRegistry& metrics_;
   Clock& clock_;
   IngestOptions options_;
+  IngestObserver observer_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -5,7 +5,10 @@
 // idempotency key: the same key with the same request returns the first command, with a
 // different request it is a conflict.
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tidewire/cloud/fleet_registry.hpp"
@@ -30,6 +33,8 @@ struct CommandOptions {
   // Commands handled per tick(), bounding the work (and the publishes) of one pass.
   int max_due_per_tick = 500;
   int max_commands_per_batch = 64;
+  // Bodies of create_with_body() commands kept in memory for re-sends (oldest dropped).
+  size_t max_bodies = 65'536;
 };
 
 class CommandService {
@@ -48,6 +53,15 @@ class CommandService {
                            const std::string& idempotency_key);
   Expected<v1::CommandView> get(const std::string& command_id);
 
+  // For services inside the cloud (the dispatcher's "dispatch.offer"): a command with a
+  // binary body (Command.body) and an absolute deadline, without an idempotency key. Same
+  // checks, storage and delivery as create(). The registry has no column for the body, so
+  // it is kept in memory (bounded by max_bodies) for re-sends: after a cloud restart, or
+  // once dropped, such a command is not re-sent (counted as send failure "body_lost") and
+  // simply expires at its deadline.
+  Expected<Created> create_with_body(const std::string& device_id, const std::string& name, std::string body,
+                                     int64_t deadline_ms);
+
   // Expires overdue commands, then publishes PENDING ones and re-sends SENT ones that are
   // due. Call it every second or so (the cloud's housekeeping loop does).
   void tick();
@@ -57,6 +71,8 @@ class CommandService {
   // Groups commands by edge and publishes CommandBatches; marks the published ones SENT.
   void publish(const std::vector<CommandRecord>& records);
   std::string new_command_id();
+  Expected<Created> store_and_send(CommandRecord record, const std::string& log_detail);
+  v1::Command to_command(const CommandRecord& record, bool& body_lost) const;
 
   FleetRegistry& registry_;
   transport::Transport& transport_;
@@ -64,6 +80,10 @@ class CommandService {
   Random& random_;
   MetricsRegistry& metrics_;
   CommandOptions options_;
+
+  mutable std::mutex bodies_mu_;
+  std::unordered_map<std::string, std::string> bodies_;  // command id -> Command.body
+  std::deque<std::string> body_order_;                   // insertion order, for the bound
 };
 
 }  // namespace tidewire::cloud

@@ -1,0 +1,29 @@
+#pragma once
+// The Dispatcher's outputs wired to the cloud: offers as "dispatch.offer" commands through
+// the CommandService (deadline = the offer's expiry), order updates as v1::OrderUpdate QoS1
+// on topics::order_update_topic() through the cloud's Transport.
+#include "tidewire/cloud/command_service.hpp"
+#include "tidewire/dispatch/dispatcher.hpp"
+#include "tidewire/transport/transport.hpp"
+
+namespace tidewire::dispatch {
+
+class CommandOfferSender final : public OfferSender {
+ public:
+  explicit CommandOfferSender(cloud::CommandService& commands) : commands_(commands) {}
+  Expected<std::string> send_offer(const std::string& rider_id, const v1::Offer& offer) override;
+
+ private:
+  cloud::CommandService& commands_;
+};
+
+class TransportUpdatePublisher final : public UpdatePublisher {
+ public:
+  explicit TransportUpdatePublisher(transport::Transport& transport) : transport_(transport) {}
+  Status publish(Audience audience, const std::string& recipient_id, const v1::OrderUpdate& update) override;
+
+ private:
+  transport::Transport& transport_;
+};
+
+}  // namespace tidewire::dispatch

@@ -1,0 +1,349 @@
+// Dispatcher: requests, timers and the two policies. Inputs from the pipeline are in
+// dispatcher_inputs.cpp.
+#include "tidewire/dispatch/dispatcher.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iterator>
+#include <map>
+#include <tuple>
+
+#include "tidewire/common/log.hpp"
+
+namespace tidewire::dispatch {
+namespace {
+
+constexpr const char* kLog = "dispatch";
+
+std::vector<double> solve_ms_buckets() {
+  return {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(OrderStore& store, OfferSender& sender, UpdatePublisher& publisher, TravelTimePtr travel,
+                       Clock& clock, Random& random, MetricsRegistry& metrics, DispatcherOptions options)
+    : store_(store),
+      sender_(sender),
+      publisher_(publisher),
+      travel_(travel ? std::move(travel) : std::make_shared<StraightLineTravel>()),
+      clock_(clock),
+      random_(random),
+      metrics_(metrics),
+      options_(options),
+      merchants_(store, metrics),
+      book_(std::make_unique<OrderBook>(store, merchants_, clock, metrics, options.book)),
+      riders_(options.riders) {
+  for (const char* p : {"instant", "batch"}) {
+    metrics_.counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", p}});
+  }
+  metrics_.histogram("tw_dispatch_batch_solve_ms", "Time of one batch assignment solve", solve_ms_buckets());
+  metrics_.counter("tw_dispatch_postponed_total", "Waiting orders left out of a batch round: ready too far ahead");
+  next_round_ms_ = clock_.wall_ms() + options_.policy.batch_interval_ms;
+  update_gauges();
+}
+
+Status Dispatcher::restore() {
+  auto snapshot = store_.load();
+  if (!snapshot) return snapshot.error();
+  merchants_.restore(snapshot->merchants);
+  book_->restore(*snapshot);
+  TW_INFO(kLog, "restored " << snapshot->merchants.size() << " merchants, " << snapshot->open_orders.size()
+                            << " open orders, " << snapshot->pending_offers.size() << " pending offers");
+  update_gauges();
+  return {};
+}
+
+void Dispatcher::reject(const char* reason) {
+  metrics_.counter("tw_dispatch_rejects_total", "Refused requests, by operation and reason",
+                   {{"op", "dispatcher"}, {"reason", reason}})
+      .inc();
+}
+
+void Dispatcher::publish(const Transition& transition) {
+  for (const auto& n : transition.notifications) {
+    if (auto st = publisher_.publish(n.audience, n.recipient_id, to_proto(n)); !st) {
+      metrics_
+          .counter("tw_dispatch_update_failures_total", "Order updates not published, by audience",
+                   {{"audience", audience_name(n.audience)}})
+          .inc();
+      TW_DEBUG(kLog, "order update for " << audience_name(n.audience) << " " << n.recipient_id
+                                         << " not published: " << st.error().message);
+    } else {
+      metrics_
+          .counter("tw_dispatch_updates_total", "Order updates published, by audience",
+                   {{"audience", audience_name(n.audience)}})
+          .inc();
+    }
+  }
+}
+
+Expected<MerchantDirectory::Write> Dispatcher::put_merchant(const Merchant& merchant) {
+  return merchants_.put(merchant);
+}
+
+Expected<Placed> Dispatcher::create_order(const v1::OrderRequest& request, const std::string& idempotency_key) {
+  auto placed = book_->create(request, idempotency_key);
+  if (!placed) return placed.error();
+  publish(placed->transition);
+  if (!placed->transition.duplicate && options_.policy.kind == PolicyKind::kInstant) {
+    if (const Order* order = book_->find(placed->order.order_id)) place_instant(*order);
+  }
+  if (const Order* now = book_->find(placed->order.order_id)) placed->order = *now;
+  update_gauges();
+  return placed;
+}
+
+Expected<v1::OrderView> Dispatcher::cancel_order(const std::string& order_id, const std::string& note) {
+  auto t = book_->cancel(order_id, note);
+  if (!t) return t.error();
+  publish(*t);
+  update_gauges();
+  return book_->view(order_id);
+}
+
+Expected<v1::OrderView> Dispatcher::view_order(const std::string& order_id) {
+  return book_->view(order_id);
+}
+
+Expected<v1::RiderView> Dispatcher::view_rider(const std::string& rider_id) const {
+  auto state = riders_.find(rider_id);
+  auto held = book_->orders_of_rider(rider_id);
+  const OfferRecord* offer = book_->pending_offer_of_rider(rider_id);
+  auto c = rider_counters_.find(rider_id);
+  if (!state && held.empty() && !offer && c == rider_counters_.end()) {
+    return make_error(ErrorCode::kNotFound, "unknown rider '" + rider_id.substr(0, 128) +
+                                                "' (a rider is known once its terminal reported a position)");
+  }
+  v1::RiderView v;
+  v.set_rider_id(rider_id);
+  if (state) {
+    v.set_on_shift(true);
+    v.set_available(state->available && held.empty() && !offer);
+    v.set_lat(state->position.lat);
+    v.set_lon(state->position.lon);
+    v.set_position_ms(state->reported_ms);
+  }
+  for (const Order* o : held) v.add_order_ids(o->order_id);
+  if (offer) v.set_pending_offer_id(offer->offer_id);
+  if (c != rider_counters_.end()) {
+    v.set_offers_received(c->second.offers_received);
+    v.set_offers_accepted(c->second.offers_accepted);
+    v.set_offers_declined(c->second.offers_declined);
+    v.set_offers_timed_out(c->second.offers_timed_out);
+    v.set_orders_delivered(c->second.orders_delivered);
+  }
+  return v;
+}
+
+v1::DispatchStats Dispatcher::stats() const {
+  v1::DispatchStats s;
+  book_->fill_stats(s);
+  s.set_policy(policy_name(options_.policy.kind));
+  s.set_riders_on_shift(riders_.size());
+  s.set_riders_available(riders_.available_count());
+  return s;
+}
+
+Dispatcher::RiderCounters* Dispatcher::counters(const std::string& rider_id) {
+  auto it = rider_counters_.find(rider_id);
+  if (it != rider_counters_.end()) return &it->second;
+  if (rider_counters_.size() >= options_.max_rider_stats) return nullptr;  // bounded; stats only
+  return &rider_counters_[rider_id];
+}
+
+bool Dispatcher::rider_is_free(const std::string& rider_id) const {
+  return book_->pending_offer_of_rider(rider_id) == nullptr && book_->orders_of_rider(rider_id).empty();
+}
+
+std::vector<RiderCandidate> Dispatcher::free_candidates(const Order& order) const {
+  std::vector<std::string> excluded = order.declined_riders;
+  excluded.insert(excluded.end(), order.timed_out_riders.begin(), order.timed_out_riders.end());
+  CandidateFilter filter;
+  filter.exclude = excluded;
+  filter.reported_since_ms = clock_.wall_ms() - options_.rider_stale_ms;
+  filter.max_load = 0;
+  // Ask for more than k: riders holding an offer or an order are dropped below (their
+  // status may still say available until the terminal reports again).
+  size_t k = options_.policy.candidates_per_order;
+  auto found = riders_.candidates({order.pickup_lat, order.pickup_lon}, options_.policy.candidate_radius_m, 2 * k + 4,
+                                  filter);
+  std::vector<RiderCandidate> out;
+  for (auto& c : found) {
+    if (out.size() >= k) break;
+    if (rider_is_free(c.id)) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, const Plan& plan) {
+  const std::string order_id = order.order_id;
+  auto made = book_->offer(rider_id, {PlannedOrder{order_id, plan.eta_pickup_ms, plan.eta_dropoff_ms}});
+  if (!made) {
+    TW_DEBUG(kLog, "offer of " << order_id << " to " << rider_id << " refused: " << made.error().message);
+    return false;
+  }
+  metrics_
+      .counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", policy_name(options_.policy.kind)}})
+      .inc();
+  publish(made->transition);
+  if (auto* c = counters(rider_id)) ++c->offers_received;
+  auto sent = sender_.send_offer(rider_id, made->message);
+  if (!sent) {
+    // The offer stays pending and times out like an unanswered one: the order comes back.
+    metrics_.counter("tw_dispatch_offer_sends_total", "Offers handed to the command service, by result",
+                     {{"result", "failed"}})
+        .inc();
+    TW_WARN(kLog, "offer " << made->offer.offer_id << " to rider " << rider_id
+                           << " could not be sent (it will time out): " << sent.error().message);
+    return true;
+  }
+  metrics_.counter("tw_dispatch_offer_sends_total", "Offers handed to the command service, by result",
+                   {{"result", "sent"}})
+      .inc();
+  offer_of_command_[*sent] = made->offer.offer_id;
+  return true;
+}
+
+bool Dispatcher::place_instant(const Order& order) {
+  if (order.state != OrderState::kCreated) return false;
+  int64_t now = clock_.wall_ms();
+  std::optional<std::pair<std::string, Plan>> best;
+  for (const auto& c : free_candidates(order)) {
+    Plan p = plan_order(order, c.position, now, *travel_, options_.policy);
+    if (!std::isfinite(p.cost_s)) continue;
+    if (!best || p.cost_s < best->second.cost_s) best.emplace(c.id, p);
+  }
+  if (!best) return false;
+  return make_offer(best->first, order, best->second);
+}
+
+void Dispatcher::run_instant_sweep() {
+  std::vector<std::string> ids;
+  for (const Order* o : book_->waiting(options_.policy.max_orders_per_round)) ids.push_back(o->order_id);
+  for (const auto& id : ids) {
+    if (const Order* o = book_->find(id)) place_instant(*o);
+  }
+}
+
+void Dispatcher::run_batch_round() {
+  int64_t now = clock_.wall_ms();
+  std::vector<const Order*> rows;
+  std::vector<std::string> columns;
+  std::map<std::string, int32_t> column_of;
+  std::map<std::pair<int32_t, int32_t>, Plan> plans;
+  AssignmentProblem problem;
+  // Lateness an order has already accrued is in every one of its edges; adding it (twice)
+  // to its waiting penalty too keeps it from being the one left out when riders are
+  // scarce: the longer an order waited, the more leaving it out costs.
+  auto accrued = [&](const Order& o) {
+    double s = options_.policy.ready_weight * static_cast<double>(std::max<int64_t>(0, now - o.ready_ms)) / 1000.0 +
+               options_.policy.promised_weight * static_cast<double>(std::max<int64_t>(0, now - o.promised_ms)) / 1000.0;
+    return std::min<Cost>(2 * to_cost(s), kMaxCost - kWaitPenalty);
+  };
+  uint64_t postponed = 0;
+  for (const Order* o : book_->waiting(options_.policy.max_orders_per_round)) {
+    if (o->ready_ms - now > options_.policy.postpone_ms) {
+      ++postponed;
+      continue;
+    }
+    auto row = static_cast<int32_t>(rows.size());
+    bool any = false;
+    for (const auto& c : free_candidates(*o)) {
+      Plan p = plan_order(*o, c.position, now, *travel_, options_.policy);
+      if (!std::isfinite(p.cost_s)) continue;
+      auto [it, fresh] = column_of.emplace(c.id, static_cast<int32_t>(columns.size()));
+      if (fresh) columns.push_back(c.id);
+      problem.edges.push_back({row, it->second, std::min(to_cost(p.cost_s), kWaitPenalty - 1)});
+      plans[{row, it->second}] = p;
+      any = true;
+    }
+    if (any) rows.push_back(o);
+  }
+  metrics_.counter("tw_dispatch_postponed_total", "Waiting orders left out of a batch round: ready too far ahead")
+      .inc(postponed);
+  if (rows.empty()) return;
+  problem.orders = static_cast<int32_t>(rows.size());
+  problem.riders = static_cast<int32_t>(columns.size());
+  for (const Order* o : rows) problem.unassigned_penalty.push_back(kWaitPenalty + accrued(*o));
+
+  auto started = std::chrono::steady_clock::now();
+  auto solved = solve_exact(problem);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  metrics_.histogram("tw_dispatch_batch_solve_ms", "Time of one batch assignment solve", solve_ms_buckets())
+      .observe(ms);
+  if (!solved) {
+    metrics_.counter("tw_dispatch_batch_failures_total", "Batch rounds whose solve failed").inc();
+    TW_WARN(kLog, "batch round of " << rows.size() << " orders failed: " << solved.error().message);
+    return;
+  }
+  // Offers go out after the solve: copy ids first, make_offer changes the book.
+  std::vector<std::tuple<std::string, std::string, Plan>> decided;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    int32_t col = solved->rider_of_order[r];
+    if (col == kUnassigned) continue;
+    decided.emplace_back(rows[r]->order_id, columns[static_cast<size_t>(col)],
+                         plans[{static_cast<int32_t>(r), col}]);
+  }
+  size_t made = 0;
+  for (const auto& [order_id, rider_id, plan] : decided) {
+    if (const Order* o = book_->find(order_id)) made += make_offer(rider_id, *o, plan) ? 1 : 0;
+  }
+  TW_DEBUG(kLog, "batch round: " << rows.size() << " orders x " << columns.size() << " riders, " << made
+                                 << " offers, " << postponed << " postponed, solve " << ms << " ms");
+}
+
+void Dispatcher::run_due() {
+  int64_t now = clock_.wall_ms();
+  auto next_expiry = book_->next_offer_expiry_ms();
+  if (next_expiry && *next_expiry <= now) {
+    auto t = book_->expire_offers();
+    if (!t) {
+      TW_WARN(kLog, "expiring offers failed (retried on the next tick): " << t.error().message);
+    } else {
+      publish(*t);
+      std::vector<std::string> back;
+      for (const auto& n : t->notifications) {
+        if (n.event != "offer_timed_out") continue;
+        if (n.audience == Audience::kRider) {
+          if (auto* c = counters(n.recipient_id)) ++c->offers_timed_out;
+        } else if (n.audience == Audience::kCustomer) {
+          back.push_back(n.order_id);
+        }
+      }
+      if (options_.policy.kind == PolicyKind::kInstant) {
+        for (const auto& id : back)
+          if (const Order* o = book_->find(id)) place_instant(*o);
+      }
+    }
+  }
+  // Commands of offers no longer pending are of no further interest.
+  for (auto it = offer_of_command_.begin(); it != offer_of_command_.end();) {
+    it = book_->pending_offer(it->second) ? std::next(it) : offer_of_command_.erase(it);
+  }
+  if (now >= next_round_ms_) {
+    next_round_ms_ = now + options_.policy.batch_interval_ms;
+    if (options_.policy.kind == PolicyKind::kBatch)
+      run_batch_round();
+    else
+      run_instant_sweep();
+  }
+  update_gauges();
+}
+
+int64_t Dispatcher::next_due_ms() const {
+  int64_t due = next_round_ms_;
+  if (auto e = book_->next_offer_expiry_ms()) due = std::min(due, *e);
+  return due;
+}
+
+void Dispatcher::update_gauges() {
+  metrics_.gauge("tw_dispatch_riders", "Riders in the index").set(static_cast<int64_t>(riders_.size()));
+  metrics_.gauge("tw_dispatch_riders_available", "Riders in the index free to take an order")
+      .set(static_cast<int64_t>(riders_.available_count()));
+  metrics_.gauge("tw_dispatch_orders_waiting", "Orders waiting for a rider")
+      .set(static_cast<int64_t>(book_->waiting_count()));
+}
+
+}  // namespace tidewire::dispatch
