@@ -66,6 +66,12 @@ Config make_agent_config() {
           {"thermal-dir", Type::kString, b.thermal_dir, "board poster: sysfs thermal zones"},
           {"backlight-dir", Type::kString, b.backlight_dir, "board poster: sysfs backlight devices"},
           {"power-supply-dir", Type::kString, b.power_supply_dir, "board rider: sysfs power supplies (battery)"},
+          {"offer-socket", Type::kString, "",
+           "board rider: Unix socket a local UI connects to for dispatch offers (empty = none: offers declined)"},
+          {"sim-accept-probability", Type::kDouble, num(sim.rider_accept_probability),
+           "sim rider: chance an eligible dispatch offer is accepted"},
+          {"sim-pickup-service-s", Type::kDouble, num(sim.pickup_service_s), "sim rider: time at the merchant"},
+          {"sim-dropoff-service-s", Type::kDouble, num(sim.dropoff_service_s), "sim rider: time at the customer"},
           {"sim-lat", Type::kDouble, num(sim.center_lat), "sim rider: centre of the riding area"},
           {"sim-lon", Type::kDouble, num(sim.center_lon), "sim rider: centre of the riding area"},
           {"sim-radius-m", Type::kDouble, num(sim.area_radius_m), "sim rider: radius of the riding area"},
@@ -158,6 +164,17 @@ Expected<AgentOptions> agent_options_from(const Config& c) {
   a.board.thermal_dir = c.str("thermal-dir");
   a.board.backlight_dir = c.str("backlight-dir");
   a.board.power_supply_dir = c.str("power-supply-dir");
+  a.board.offer_socket_path = c.str("offer-socket");
+  if (a.board.offer_socket_path.size() > 100)
+    return bad("--offer-socket: at most 100 bytes (a Unix socket path limit); use a shorter path");
+  a.sim.rider_accept_probability = c.real("sim-accept-probability");
+  if (!(a.sim.rider_accept_probability >= 0 && a.sim.rider_accept_probability <= 1))
+    return bad("--sim-accept-probability must be between 0 and 1");
+  a.sim.pickup_service_s = c.real("sim-pickup-service-s");
+  a.sim.dropoff_service_s = c.real("sim-dropoff-service-s");
+  if (!(a.sim.pickup_service_s >= 0 && a.sim.pickup_service_s <= 86'400) ||
+      !(a.sim.dropoff_service_s >= 0 && a.sim.dropoff_service_s <= 86'400))
+    return bad("--sim-pickup-service-s and --sim-dropoff-service-s must be between 0 and 86400");
   a.board.storage_path = a.state_dir;
 
   if (!log::parse_level(c.str("log-level"), a.log_level))

@@ -240,6 +240,7 @@ void DeviceSession::poll_hal() {
   scratch_events_.clear();
   hal_.poll(scratch_events_);
   for (const auto& e : scratch_events_) (void)record_event(e);
+  settle_pending();
   if (state_ != State::kOnline || !last_status_ || last_status_ms_ < 0) return;
   if (clock_.steady_ms() - last_status_ms_ < options_.status_min_interval_ms) return;
   v1::Status now = hal_.status();

@@ -94,14 +94,19 @@ void DeviceSession::handle_command(const std::string& payload) {
     pump();
     return;
   }
+  if (pending_.count(cmd->command_id())) {
+    metrics_.duplicate_commands.inc();
+    TW_LOG(routine(), kLog,
+           device_id() << ": command " << cmd->command_id() << " delivered again while awaiting its answer; ignored");
+    return;
+  }
 
   CommandReply reply;
   std::vector<HalEvent> events;
   int64_t wall = clock_.wall_ms();
   if (cmd->deadline_ms() > 0 && cmd->deadline_ms() <= wall) {
-    reply = {v1::COMMAND_OUTCOME_EXPIRED,
-             "arrived " + std::to_string(wall - cmd->deadline_ms()) + " ms after its deadline; not executed",
-             {}};
+    reply = CommandReply::expired("arrived " + std::to_string(wall - cmd->deadline_ms()) +
+                                  " ms after its deadline; not executed");
   } else if (cmd->name() == "ping") {
     reply = CommandReply::ok("pong");
     reply.output["boot_id"] = boot_id();
@@ -110,9 +115,46 @@ void DeviceSession::handle_command(const std::string& payload) {
     reply.output["outbox_floor_seq"] = std::to_string(outbox_.floor_seq());
   } else {
     reply = hal_.execute(*cmd, events);
+    if (reply.deferred && pending_.size() >= kMaxPendingCommands) {
+      metrics_.pending_full.inc();
+      reply = CommandReply::failed("too many commands awaiting an answer (" + std::to_string(pending_.size()) + ")");
+    }
   }
-  answer(*cmd, reply);
+  if (reply.deferred) {
+    TW_LOG(routine(), kLog,
+           device_id() << ": command " << clip(cmd->name()) << " (" << cmd->command_id() << ") awaits an answer");
+    pending_.emplace(cmd->command_id(), *cmd);
+  } else {
+    answer(*cmd, reply);
+  }
   for (const auto& e : events) (void)record_event(e);
+}
+
+void DeviceSession::settle_pending() {
+  scratch_replies_.clear();
+  hal_.take_deferred_replies(scratch_replies_);
+  for (auto& d : scratch_replies_) {
+    auto it = pending_.find(d.command_id);
+    if (it == pending_.end() || d.reply.deferred) {
+      // Already answered EXPIRED (the person was too late) or never deferred.
+      metrics_.late_replies.inc();
+      TW_LOG(routine(), kLog, device_id() << ": late or unknown reply to command " << clip(d.command_id) << " dropped");
+      continue;
+    }
+    v1::Command command = std::move(it->second);
+    pending_.erase(it);
+    answer(command, d.reply);
+  }
+  int64_t wall = clock_.wall_ms();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.deadline_ms() > 0 && it->second.deadline_ms() <= wall) {
+      v1::Command command = std::move(it->second);
+      it = pending_.erase(it);
+      answer(command, CommandReply::expired("no answer before the deadline"));
+    } else {
+      ++it;
+    }
+  }
 }
 
 void DeviceSession::answer(const v1::Command& command, const CommandReply& reply) {
@@ -122,13 +164,17 @@ void DeviceSession::answer(const v1::Command& command, const CommandReply& reply
   r->set_outcome(reply.outcome);
   r->set_message(reply.message);
   for (const auto& [k, v] : reply.output) (*r->mutable_output())[k] = v;
+  r->set_body(reply.body);
   std::string bytes = codec::encode(env);
   if (bytes.size() + kNumberingRoom > codec::kMaxEnvelopeBytes) {
+    // A body the receiver needs cannot be cut short: without it the answer is a failure.
     r->clear_output();
-    r->set_message("result output over the envelope limit; output dropped");
+    r->clear_body();
+    if (!reply.body.empty()) r->set_outcome(v1::COMMAND_OUTCOME_FAILED);
+    r->set_message("result over the envelope limit; output and body dropped");
     bytes = codec::encode(env);
   }
-  metrics_.command(reply.outcome);
+  metrics_.command(r->outcome());
   TW_LOG(routine(), kLog,
          device_id() << ": command " << clip(command.name()) << " (" << command.command_id() << ") -> "
                      << outcome_text(reply.outcome) << (reply.message.empty() ? "" : ": ") << clip(reply.message));

@@ -70,23 +70,43 @@ class SimRider final : public SimDevice {
   CommandReply execute(const v1::Command& command, std::vector<HalEvent>& events) override;
 
  private:
-  void pick_destination();
-  void ride(double seconds);
-  void shift_change(bool on, const char* reason, std::vector<HalEvent>& events);
-  bool available() const { return on_shift_ && wants_orders_ && orders_.size() < kCapacity; }
+  // One place a dispatched trip goes through.
+  struct Stop {
+    std::string order_id;
+    bool pickup = true;
+    double lat = 0, lon = 0;
+    int64_t ready_wall_ms = 0;  // pickups: not before this (0 = no wait)
+  };
 
-  static constexpr size_t kCapacity = 2;
+  void pick_destination();
+  // Moves toward (lat, lon) for up to `seconds`; true on arrival (seconds keeps the rest).
+  bool drive(double& seconds, double lat, double lon);
+  void ride(double seconds, std::vector<HalEvent>& events);
+  // Waits at the first stop for up to `seconds`; true when its report is done.
+  bool serve(double& seconds, int64_t wall_ms, std::vector<HalEvent>& events);
+  void roam(double& seconds);
+  void update_shift(std::vector<HalEvent>& events);
+  bool in_shift_window() const;
+  void shift_change(bool on, const char* reason, std::vector<HalEvent>& events);
+  CommandReply offer(const v1::Command& command);
+  CommandReply cancel(const v1::Command& command);
+  size_t carried() const { return assigned_.size() + made_up_.size(); }
+  bool available() const { return on_shift_ && wants_orders_ && carried() == 0; }
+
   double lat_ = 0, lon_ = 0;
   double dest_lat_ = 0, dest_lon_ = 0;
   double cruise_mps_ = 0;
   double speed_mps_ = 0;
   double heading_deg_ = 0;
-  double dwell_s_ = 0;  // stopped at a pick-up or drop-off
+  double dwell_s_ = 0;  // roaming: stopped at a made-up pick-up or drop-off
   double battery_pct_ = 100;
+  bool charging_ = false;
   bool on_shift_ = true;
   bool wants_orders_ = true;
-  std::deque<std::string> orders_;
-  uint64_t next_order_ = 1;
+  std::deque<std::string> made_up_;    // roaming orders, not from dispatch
+  std::vector<std::string> assigned_;  // accepted from offers, not yet delivered
+  std::deque<Stop> stops_;
+  double service_left_s_ = -1;  // < 0: not yet at stops_.front()
 };
 
 class SimEncoder final : public SimDevice {

@@ -84,6 +84,27 @@ TEST(AgentOptions, ErrorsNameTheOptionAndTheFix) {
   }
 }
 
+TEST(AgentOptions, DispatchOptions) {
+  auto o = parse(kMinimal);
+  ASSERT_TRUE(o.ok()) << o.error().describe();
+  EXPECT_TRUE(o->board.offer_socket_path.empty());
+  EXPECT_DOUBLE_EQ(o->sim.rider_accept_probability, 0.9);
+  EXPECT_DOUBLE_EQ(o->sim.pickup_service_s, 240);
+  o = parse(with({"--offer-socket", "/run/tw/offers.sock", "--sim-accept-probability", "0.25", "--sim-pickup-service-s",
+                  "60", "--sim-dropoff-service-s", "30"}));
+  ASSERT_TRUE(o.ok()) << o.error().describe();
+  EXPECT_EQ(o->board.offer_socket_path, "/run/tw/offers.sock");
+  EXPECT_DOUBLE_EQ(o->sim.rider_accept_probability, 0.25);
+  EXPECT_DOUBLE_EQ(o->sim.pickup_service_s, 60);
+  EXPECT_DOUBLE_EQ(o->sim.dropoff_service_s, 30);
+  auto bad = parse(with({"--sim-accept-probability", "1.5"}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("--sim-accept-probability"), std::string::npos);
+  bad = parse(with({"--offer-socket", std::string(120, 'x')}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("--offer-socket"), std::string::npos);
+}
+
 TEST(AgentOptions, HelpListsEveryOptionWithItsDefault) {
   std::string usage = make_agent_config().usage();
   for (const char* name : {"--role", "--device-id", "--site", "--broker-host", "--state-dir", "--hal",

@@ -355,6 +355,66 @@ TEST_F(DeviceSessionTest, ACommandPastItsDeadlineIsExpiredNotExecuted) {
   EXPECT_EQ(metrics.counter_value("tw_agent_commands_total", {{"outcome", "expired"}}), 1u);
 }
 
+TEST_F(DeviceSessionTest, ADeferredCommandIsAnsweredWhenTheHalHasTheReplyWithItsBody) {
+  start_online();
+  command("ask-1", "ask", clock.wall_ms() + 60'000);
+  ASSERT_EQ(hal.asked.size(), 1u);
+  EXPECT_TRUE(sent("result").empty());
+  EXPECT_EQ(session->pending_commands(), 1u);
+  // Delivered again while the person thinks: neither run again nor answered.
+  command("ask-1", "ask", clock.wall_ms() + 60'000);
+  EXPECT_EQ(hal.asked.size(), 1u);
+  EXPECT_EQ(metrics.counter_total("tw_agent_duplicate_commands_total"), 1u);
+
+  CommandReply reply = CommandReply::ok("decided");
+  reply.body = std::string("\x01\x00binary", 8);
+  hal.ready.push_back({"ask-1", reply});
+  run_for(1000);
+  auto results = sent("result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].result().command_id(), "ask-1");
+  EXPECT_EQ(results[0].result().outcome(), v1::COMMAND_OUTCOME_OK);
+  EXPECT_EQ(results[0].result().body(), reply.body);
+  EXPECT_EQ(session->pending_commands(), 0u);
+
+  // After the answer a re-delivery gets the remembered result, body included.
+  ack(results[0].seq());
+  command("ask-1", "ask", clock.wall_ms() + 60'000);
+  EXPECT_EQ(hal.asked.size(), 1u);
+  results = sent("result");
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[1].result().body(), reply.body);
+}
+
+TEST_F(DeviceSessionTest, ADeferredCommandNotAnsweredByItsDeadlineExpiresAndALateReplyIsDropped) {
+  start_online();
+  command("ask-2", "ask", clock.wall_ms() + 3000);
+  run_for(2000);
+  EXPECT_TRUE(sent("result").empty());
+  run_for(2000);
+  auto results = sent("result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].result().outcome(), v1::COMMAND_OUTCOME_EXPIRED);
+  EXPECT_EQ(session->pending_commands(), 0u);
+  hal.ready.push_back({"ask-2", CommandReply::ok("too late")});
+  run_for(1000);
+  EXPECT_EQ(sent("result").size(), 1u);
+  EXPECT_EQ(metrics.counter_total("tw_agent_late_command_replies_total"), 1u);
+}
+
+TEST_F(DeviceSessionTest, AnOversizedBodyTurnsTheAnswerIntoAFailure) {
+  start_online();
+  command("ask-3", "ask", 0);
+  CommandReply reply = CommandReply::ok("huge");
+  reply.body.assign(codec::kMaxEnvelopeBytes, 'x');
+  hal.ready.push_back({"ask-3", reply});
+  run_for(1000);
+  auto results = sent("result");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].result().outcome(), v1::COMMAND_OUTCOME_FAILED);
+  EXPECT_TRUE(results[0].result().body().empty());
+}
+
 TEST_F(DeviceSessionTest, AnUnknownCommandIsUnsupported) {
   start_online();
   command("cmd-x", "self_destruct");

@@ -33,7 +33,15 @@ class FakeHal final : public DeviceHal {
       reply.output["available"] = current.rider().available() ? "true" : "false";
       return reply;
     }
+    if (command.name() == "ask") {  // a person has to answer: see `ready`
+      asked.push_back(command.command_id());
+      return CommandReply::later();
+    }
     return CommandReply::unsupported(command.name());
+  }
+  void take_deferred_replies(std::vector<DeferredReply>& out) override {
+    for (auto& r : ready) out.push_back(std::move(r));
+    ready.clear();
   }
 
   void set_battery(uint32_t pct) { current.mutable_rider()->set_battery_pct(pct); }
@@ -42,6 +50,8 @@ class FakeHal final : public DeviceHal {
   v1::Status current;
   std::vector<HalEvent> queued;
   std::vector<std::string> executed;
+  std::vector<std::string> asked;    // ids of deferred ("ask") commands
+  std::vector<DeferredReply> ready;  // handed to the session at its next poll
   int polls = 0;
 };
 

@@ -94,9 +94,8 @@ bool BoardEncoder::significant_change(const v1::Status& last_sent, const v1::Sta
 CommandReply BoardEncoder::execute(const v1::Command& command, std::vector<HalEvent>& events) {
   (void)events;
   if (command.name() == "start_stream" || command.name() == "stop_stream") {
-    return {v1::COMMAND_OUTCOME_UNSUPPORTED,
-            "this board HAL only watches ffmpeg's progress; it does not start or stop ffmpeg yet",
-            {}};
+    return CommandReply::make(v1::COMMAND_OUTCOME_UNSUPPORTED,
+                              "this board HAL only watches ffmpeg's progress; it does not start or stop ffmpeg yet");
   }
   return CommandReply::unsupported(command.name());
 }

@@ -7,7 +7,12 @@
 //            set_brightness{pct} writes the backlight (needs write access to it)
 //   rider    position, speed and heading from NMEA ($xxRMC, $xxGGA) lines read from
 //            gps_path, battery from /sys/class/power_supply/*/capacity (type Battery);
-//            command set_available{available}; events gps.fix_acquired / gps.fix_lost
+//            command set_available{available}; events gps.fix_acquired / gps.fix_lost.
+//            Dispatch through a local UI on offer_socket_path (offer_desk.hpp): an offer
+//            is shown to the UI and answered when the rider taps accept/decline; with no
+//            UI connected it is declined at once; unanswered, the session answers EXPIRED
+//            at the offer's deadline and the UI is told it was withdrawn. The UI's
+//            picked_up / delivered lines become events at the current GPS position.
 //   encoder  stream health from ffmpeg `-progress` blocks read from progress_path
 //            (run ffmpeg with `-progress /run/tidewire/ffmpeg-progress`); LIVE while
 //            blocks arrive, IDLE after progress=end, FAILED when they stop without it;
@@ -31,6 +36,7 @@ struct BoardHalOptions {
   std::string storage_path = "/";  // the agent passes its state dir
   std::string gps_path = "/dev/ttyACM0";
   std::string progress_path = "/run/tidewire/ffmpeg-progress";
+  std::string offer_socket_path;   // rider: the UI socket; empty = no UI, offers declined
   int64_t sysfs_period_ms = 5000;  // sysfs and statvfs are read at most this often
   int64_t stream_stale_ms = 5000;  // no progress block for this long -> stream FAILED
 };

@@ -55,7 +55,7 @@ DeviceHalPtr make_board_hal(v1::DeviceKind kind, const BoardHalOptions& options,
   };
   switch (kind) {
     case v1::DEVICE_KIND_POSTER: return std::make_unique<BoardPoster>(options, clock);
-    case v1::DEVICE_KIND_RIDER: return std::make_unique<BoardRider>(options, clock, bad_lines("nmea"));
+    case v1::DEVICE_KIND_RIDER: return std::make_unique<BoardRider>(options, clock, bad_lines("nmea"), metrics);
     case v1::DEVICE_KIND_ENCODER: return std::make_unique<BoardEncoder>(options, clock, bad_lines("ffmpeg_progress"));
     default: return nullptr;
   }

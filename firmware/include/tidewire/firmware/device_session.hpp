@@ -21,10 +21,15 @@
 //   new S, after a jittered backoff (see firmware/README.md, "Presence");
 // - commands: decoded and validated with the codec, expired -> EXPIRED, unknown ->
 //   UNSUPPORTED (from the HAL), executed once per command_id; a re-delivered command gets
-//   the remembered result again. Results travel through the outbox like events.
+//   the remembered result again. Results travel through the outbox like events. A HAL
+//   may defer its answer (a person decides on a dispatch offer): the command then waits,
+//   at most kMaxPendingCommands of them, until the HAL hands the reply back or the
+//   command's deadline passes (EXPIRED); a re-delivery meanwhile is counted and ignored.
+//   The reply's body goes into CommandResult.body.
 // Every payload it receives is decoded with the codec; bad ones are counted and dropped.
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,6 +83,8 @@ class DeviceSession {
  public:
   enum class State { kIdle, kConnecting, kOnline, kRenewing, kStopping, kStopped };
 
+  static constexpr size_t kMaxPendingCommands = 64;
+
   static Expected<std::unique_ptr<DeviceSession>> create(SessionOptions options, SessionDeps deps);
   ~DeviceSession();
   DeviceSession(const DeviceSession&) = delete;
@@ -114,6 +121,8 @@ class DeviceSession {
   const std::string& boot_id() const { return options_.boot_id; }
   const std::string& device_id() const { return options_.address.device_id; }
   size_t unacked() const { return sent_.size(); }
+  // Commands the HAL deferred and has not answered yet.
+  size_t pending_commands() const { return pending_.size(); }
   // One line for the periodic log: connection, outbox and traffic counters.
   std::string summary() const;
 
@@ -145,6 +154,7 @@ class DeviceSession {
   void handle_ack(const std::string& payload);
   void handle_command(const std::string& payload);
   void answer(const v1::Command& command, const CommandReply& reply);
+  void settle_pending();
   void reject(RejectReason reason, const std::string& what);
   void note_drops();
   std::function<void(const Status&)> done_callback(std::function<void(DeviceSession&, const Status&)> fn);
@@ -185,6 +195,8 @@ class DeviceSession {
   LogThrottle drop_log_;
   LogThrottle store_log_;
   std::vector<HalEvent> scratch_events_;
+  std::map<std::string, v1::Command> pending_;  // deferred by the HAL, by command id
+  std::vector<DeferredReply> scratch_replies_;
 };
 
 }  // namespace tidewire::firmware

@@ -25,12 +25,37 @@ struct CommandReply {
   v1::CommandOutcome outcome = v1::COMMAND_OUTCOME_OK;
   std::string message;
   std::map<std::string, std::string> output;
+  // Goes into CommandResult.body: an encoded message the command's contract names
+  // (dispatch.offer answers with an encoded v1::OfferAnswer).
+  std::string body;
+  // The answer comes later (a person has to decide): the session answers nothing now,
+  // keeps the command pending, and sends the reply the HAL hands back through
+  // take_deferred_replies(). Only meaningful as execute()'s return value.
+  bool deferred = false;
 
-  static CommandReply ok(std::string message = "") { return {v1::COMMAND_OUTCOME_OK, std::move(message), {}}; }
-  static CommandReply failed(std::string message) { return {v1::COMMAND_OUTCOME_FAILED, std::move(message), {}}; }
-  static CommandReply unsupported(const std::string& name) {
-    return {v1::COMMAND_OUTCOME_UNSUPPORTED, "unknown command '" + name + "'", {}};
+  static CommandReply make(v1::CommandOutcome outcome, std::string message) {
+    CommandReply r;
+    r.outcome = outcome;
+    r.message = std::move(message);
+    return r;
   }
+  static CommandReply ok(std::string message = "") { return make(v1::COMMAND_OUTCOME_OK, std::move(message)); }
+  static CommandReply failed(std::string message) { return make(v1::COMMAND_OUTCOME_FAILED, std::move(message)); }
+  static CommandReply unsupported(const std::string& name) {
+    return make(v1::COMMAND_OUTCOME_UNSUPPORTED, "unknown command '" + name + "'");
+  }
+  static CommandReply expired(std::string message) { return make(v1::COMMAND_OUTCOME_EXPIRED, std::move(message)); }
+  static CommandReply later() {
+    CommandReply r;
+    r.deferred = true;
+    return r;
+  }
+};
+
+// A reply to a command the HAL deferred (CommandReply::later()).
+struct DeferredReply {
+  std::string command_id;
+  CommandReply reply;
 };
 
 class DeviceHal {
@@ -49,6 +74,10 @@ class DeviceHal {
   // Runs a validated, unexpired command addressed to this device. Commands it does not
   // know answer UNSUPPORTED. Events the command causes are appended to `events`.
   virtual CommandReply execute(const v1::Command& command, std::vector<HalEvent>& events) = 0;
+  // Replies to deferred commands that are ready, appended to `out`; called after poll().
+  // A command still pending at its deadline is answered EXPIRED by the session, which
+  // then ignores a late reply for it.
+  virtual void take_deferred_replies(std::vector<DeferredReply>& out) { (void)out; }
 };
 using DeviceHalPtr = std::unique_ptr<DeviceHal>;
 

@@ -40,6 +40,8 @@ class SessionMetrics {
   Counter& deferred;
   Counter& acks;
   Counter& duplicate_commands;
+  Counter& late_replies;
+  Counter& pending_full;
   Counter& events;
   Counter& events_refused;
 
