@@ -43,11 +43,6 @@ v1::Command bare_command(const CommandRecord& r) {
   return c;
 }
 
-// Commands whose meaning is in their body; without it they must not be sent.
-bool needs_body(const std::string& name) {
-  return name == "dispatch.offer";
-}
-
 Error invalid(const std::string& why) {
   return make_error(ErrorCode::kInvalidArgument, why);
 }
@@ -160,33 +155,18 @@ Expected<CommandService::Created> CommandService::create_with_body(const std::st
   v.set_deadline_ms(deadline_ms);
   record.edge_id = device->edge_id();
   v1::Command full = bare_command(record);
-  full.set_body(body);
+  full.set_body(body);  // the size check covers what will be published
   if (codec::encode(full).size() > codec::kMaxCommandBytes) {
     return make_error(ErrorCode::kTooLarge, "command with its body encodes to more than " +
                                                 std::to_string(codec::kMaxCommandBytes) + " bytes");
   }
-  {
-    std::lock_guard lock(bodies_mu_);
-    bodies_[v.command_id()] = std::move(body);
-    body_order_.push_back(v.command_id());
-    while (body_order_.size() > options_.max_bodies) {
-      bodies_.erase(body_order_.front());
-      body_order_.pop_front();
-    }
-  }
+  record.body = std::move(body);
   return store_and_send(std::move(record), "with a body, deadline at " + std::to_string(deadline_ms));
 }
 
-v1::Command CommandService::to_command(const CommandRecord& record, bool& body_lost) const {
+v1::Command CommandService::to_command(const CommandRecord& record) {
   v1::Command c = bare_command(record);
-  body_lost = false;
-  std::lock_guard lock(bodies_mu_);
-  auto it = bodies_.find(record.view.command_id());
-  if (it != bodies_.end()) {
-    c.set_body(it->second);
-  } else if (needs_body(record.view.name())) {
-    body_lost = true;
-  }
+  c.set_body(record.body);
   return c;
 }
 
@@ -232,11 +212,8 @@ void CommandService::publish(const std::vector<CommandRecord>& records) {
   std::map<std::string, std::vector<const CommandRecord*>> by_edge;
   std::unordered_map<std::string, v1::Command> commands;
   for (const auto& r : records) {
-    bool body_lost = false;
-    v1::Command c = to_command(r, body_lost);
-    if (body_lost) {
-      failed("body_lost", 1);
-    } else if (r.edge_id.empty()) {
+    v1::Command c = to_command(r);
+    if (r.edge_id.empty()) {
       failed("no_edge", 1);
     } else {
       by_edge[r.edge_id].push_back(&r);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sqlite/sqlite.hpp"
 #include "sqlite/sqlite_registry.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
 #include "tests/fakes/fake_transport.hpp"
@@ -15,7 +16,8 @@ using namespace testing;
 class CommandServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto r = SqliteRegistry::open({temp_db_path(), 120'000}, clock_);
+    db_path_ = temp_db_path();
+    auto r = SqliteRegistry::open({db_path_, 120'000}, clock_);
     ASSERT_TRUE(r.ok()) << r.error().describe();
     registry_ = std::move(*r);
     ASSERT_TRUE(registry_->ingest(batch("edge-1", 1, {event_item(who_, 1)})).ok());
@@ -45,6 +47,7 @@ class CommandServiceTest : public ::testing::Test {
     return out;
   }
 
+  std::string db_path_;
   ManualClock clock_{kT0};
   SeededRandom random_{7};
   MetricsRegistry metrics_;
@@ -72,6 +75,56 @@ TEST_F(CommandServiceTest, CreateStoresPublishesToTheDevicesEdgeAndMarksSent) {
   EXPECT_EQ(sent[0].args().at("pct"), "40");
   EXPECT_EQ(sent[0].deadline_ms(), kT0 + 60'000);
   EXPECT_EQ(transport_.sent.back().message.qos, 1);
+}
+
+// A dispatch offer's body is stored with the command: a cloud restarted before the rider
+// answered re-sends the same offer, body included.
+TEST_F(CommandServiceTest, CommandBodySurvivesARestartAndIsResent) {
+  std::string body("\x0a\x03off\x00bin", 9);
+  auto created = service_->create_with_body(who_.device, "dispatch.offer", body, kT0 + 30'000);
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  ASSERT_EQ(published().size(), 1u);
+  EXPECT_EQ(published()[0].body(), body);
+
+  service_.reset();
+  registry_.reset();
+  auto reopened = SqliteRegistry::open({db_path_, 120'000}, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().describe();
+  registry_ = std::move(*reopened);
+  CommandOptions options;
+  options.resend_interval_ms = 10'000;
+  service_ = std::make_unique<CommandService>(*registry_, transport_, clock_, random_, metrics_, options);
+  auto stored = registry_->command(created->view.command_id());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->body, body);
+
+  clock_.advance_ms(10'001);
+  service_->tick();
+  auto sent = published();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].command_id(), created->view.command_id());
+  EXPECT_EQ(sent[1].body(), body);
+}
+
+// A registry file from before command bodies (schema 1) is upgraded in place on open.
+TEST_F(CommandServiceTest, SchemaOneFileIsUpgradedForCommandBodies) {
+  service_.reset();
+  registry_.reset();
+  {
+    auto db = sqlite::Database::open(db_path_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->exec("ALTER TABLE commands DROP COLUMN body"));
+    ASSERT_TRUE((*db)->exec("PRAGMA user_version=1"));
+  }
+  auto reopened = SqliteRegistry::open({db_path_, 120'000}, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().describe();
+  registry_ = std::move(*reopened);
+  service_ = std::make_unique<CommandService>(*registry_, transport_, clock_, random_, metrics_, CommandOptions{});
+  auto created = service_->create_with_body(who_.device, "dispatch.offer", "body", kT0 + 30'000);
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  auto stored = registry_->command(created->view.command_id());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->body, "body");
 }
 
 TEST_F(CommandServiceTest, RequestTimeoutOverridesTheDefault) {

@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kCommandColumns =
     "c.command_id, c.device_id, c.name, c.args, c.state, c.created_ms, c.deadline_ms, c.sent_ms, c.result, "
-    "c.completed_ms, c.idempotency_key, c.request_fingerprint, d.edge_id";
+    "c.completed_ms, c.idempotency_key, c.request_fingerprint, d.edge_id, c.body";
 
 CommandRecord command_from_row(const sqlite::Statement& st) {
   CommandRecord r;
@@ -30,6 +30,7 @@ CommandRecord command_from_row(const sqlite::Statement& st) {
   if (!st.column_is_null(10)) r.idempotency_key = st.column_text(10);
   r.request_fingerprint = st.column_blob(11);
   if (!st.column_is_null(12)) r.edge_id = st.column_text(12);
+  if (!st.column_is_null(13)) r.body = st.column_blob(13);
   return r;
 }
 
@@ -62,7 +63,8 @@ Expected<FleetRegistry::CommandInsert> SqliteRegistry::insert_command(const Comm
   }
   auto st = writer_->prepare(
       "INSERT INTO commands(command_id, device_id, name, args, state, created_ms, deadline_ms, sent_ms, "
-      "completed_ms, idempotency_key, request_fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)");
+      "completed_ms, idempotency_key, request_fingerprint, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, "
+      "?11)");
   if (!st) return st.error();
   const auto& v = r.view;
   v1::Command args;
@@ -80,6 +82,10 @@ Expected<FleetRegistry::CommandInsert> SqliteRegistry::insert_command(const Comm
   else
     st->bind(9, std::string_view(r.idempotency_key));
   st->bind_blob(10, r.request_fingerprint);
+  if (r.body.empty())
+    st->bind_null(11);
+  else
+    st->bind_blob(11, r.body);
   if (auto run = st->run(); !run) return run.error().with_context("store command");
   if (auto c = tx.commit(); !c) return c.error().with_context("commit command");
   CommandInsert out{r, true};

@@ -7,7 +7,8 @@
 namespace tidewire::cloud {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: commands.body (structured command arguments such as dispatch offers).
+constexpr int kSchemaVersion = 2;
 
 // Events are unique on (device_id, seq, boot_id): the dedup key of protocol.md, with seq
 // second so the same index also serves "events of a device after seq N, by seq".
@@ -51,7 +52,8 @@ CREATE TABLE IF NOT EXISTS commands (
   result BLOB,
   completed_ms INTEGER NOT NULL DEFAULT 0,
   idempotency_key TEXT UNIQUE,
-  request_fingerprint BLOB
+  request_fingerprint BLOB,
+  body BLOB
 );
 CREATE INDEX IF NOT EXISTS commands_by_state ON commands(state, created_ms);
 )sql";
@@ -101,6 +103,12 @@ Expected<std::unique_ptr<SqliteRegistry>> SqliteRegistry::open(const SqliteRegis
                                                        " (run a newer tidewire-cloud or use another --db-path)");
   }
   if (auto st = reg->writer_->exec(kSchema); !st) return st.error().with_context("create schema in " + options.path);
+  if (found == 1) {
+    // Version 1 files predate command bodies; CREATE TABLE IF NOT EXISTS left them as they were.
+    if (auto st = reg->writer_->exec("ALTER TABLE commands ADD COLUMN body BLOB"); !st) {
+      return st.error().with_context("upgrade " + options.path + " to schema 2");
+    }
+  }
   if (auto st = reg->writer_->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)); !st) return st.error();
   if (auto st = reg->prepare_statements(); !st) return st.error();
 

@@ -33,8 +33,6 @@ struct CommandOptions {
   // Commands handled per tick(), bounding the work (and the publishes) of one pass.
   int max_due_per_tick = 500;
   int max_commands_per_batch = 64;
-  // Bodies of create_with_body() commands kept in memory for re-sends (oldest dropped).
-  size_t max_bodies = 65'536;
 };
 
 class CommandService {
@@ -55,10 +53,8 @@ class CommandService {
 
   // For services inside the cloud (the dispatcher's "dispatch.offer"): a command with a
   // binary body (Command.body) and an absolute deadline, without an idempotency key. Same
-  // checks, storage and delivery as create(). The registry has no column for the body, so
-  // it is kept in memory (bounded by max_bodies) for re-sends: after a cloud restart, or
-  // once dropped, such a command is not re-sent (counted as send failure "body_lost") and
-  // simply expires at its deadline.
+  // checks, storage and delivery as create(); the body is stored with the command, so
+  // re-sends after a cloud restart carry it too.
   Expected<Created> create_with_body(const std::string& device_id, const std::string& name, std::string body,
                                      int64_t deadline_ms);
 
@@ -72,7 +68,7 @@ class CommandService {
   void publish(const std::vector<CommandRecord>& records);
   std::string new_command_id();
   Expected<Created> store_and_send(CommandRecord record, const std::string& log_detail);
-  v1::Command to_command(const CommandRecord& record, bool& body_lost) const;
+  static v1::Command to_command(const CommandRecord& record);
 
   FleetRegistry& registry_;
   transport::Transport& transport_;
@@ -80,10 +76,6 @@ class CommandService {
   Random& random_;
   MetricsRegistry& metrics_;
   CommandOptions options_;
-
-  mutable std::mutex bodies_mu_;
-  std::unordered_map<std::string, std::string> bodies_;  // command id -> Command.body
-  std::deque<std::string> body_order_;                   // insertion order, for the bound
 };
 
 }  // namespace tidewire::cloud

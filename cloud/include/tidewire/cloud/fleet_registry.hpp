@@ -59,6 +59,7 @@ struct CommandRecord {
   std::string idempotency_key;      // "" = none
   std::string request_fingerprint;  // what the key was used for, to detect a reused key
   std::string edge_id;              // the edge the device was last seen through (read only)
+  std::string body;                 // Command.body (e.g. an encoded dispatch Offer); "" = none
 };
 
 class FleetRegistry {
