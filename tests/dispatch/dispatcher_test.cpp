@@ -113,6 +113,18 @@ TEST_F(InstantTest, AcceptAssignsAndNotifiesMerchantAndCustomer) {
   EXPECT_FALSE(rider->available());
 }
 
+TEST_F(InstantTest, CancellingAnAssignedOrderTellsTheRidersTerminal) {
+  ASSERT_TRUE(dispatcher.create_order(testing::order_request("o1", "m1"), ""));
+  auto first = sender.sent[0];
+  dispatcher.on_offer_result("r-near", testing::answer(first.command_id, first.offer.offer_id(), "r-near", true));
+  ASSERT_TRUE(sender.cancels.empty());
+  auto cancelled = dispatcher.cancel_order("o1", "customer changed their mind");
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().describe();
+  EXPECT_EQ(order("o1").state, OrderState::kCancelled);
+  ASSERT_EQ(sender.cancels.size(), 1u);
+  EXPECT_EQ(sender.cancels[0], std::make_pair(std::string("r-near"), std::string("o1")));
+}
+
 TEST_F(InstantTest, PickupAndDeliveryReportsMoveTheOrder) {
   ASSERT_TRUE(dispatcher.create_order(testing::order_request("o1", "m1"), ""));
   auto first = sender.sent[0];

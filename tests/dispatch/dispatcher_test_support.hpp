@@ -27,7 +27,12 @@ class FakeOfferSender final : public OfferSender {
     sent.push_back({rider_id, offer, id});
     return id;
   }
+  Status send_cancel(const std::string& rider_id, const std::string& order_id) override {
+    cancels.emplace_back(rider_id, order_id);
+    return {};
+  }
   std::vector<Sent> sent;
+  std::vector<std::pair<std::string, std::string>> cancels;  // rider, order
 };
 
 class FakeUpdates final : public UpdatePublisher {

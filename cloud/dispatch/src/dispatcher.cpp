@@ -63,6 +63,15 @@ void Dispatcher::reject(const char* reason) {
 
 void Dispatcher::publish(const Transition& transition) {
   for (const auto& n : transition.notifications) {
+    // A rider told of a cancellation also gets it as a command, so the terminal drops the
+    // order even if no app listens to its update topic (docs/dispatch.md, "On the wire").
+    if (n.audience == Audience::kRider && n.event == "cancelled") {
+      if (auto st = sender_.send_cancel(n.recipient_id, n.order_id); !st) {
+        metrics_.counter("tw_dispatch_cancel_commands_failed_total", "dispatch.cancel commands not created").inc();
+        TW_WARN(kLog, "could not tell rider " << n.recipient_id << " that order " << n.order_id
+                                              << " was cancelled: " << st.error().message);
+      }
+    }
     if (auto st = publisher_.publish(n.audience, n.recipient_id, to_proto(n)); !st) {
       metrics_
           .counter("tw_dispatch_update_failures_total", "Order updates not published, by audience",

@@ -10,6 +10,15 @@ Expected<std::string> CommandOfferSender::send_offer(const std::string& rider_id
   return created->view.command_id();
 }
 
+Status CommandOfferSender::send_cancel(const std::string& rider_id, const std::string& order_id) {
+  v1::CommandRequest request;
+  request.set_name("dispatch.cancel");
+  (*request.mutable_args())["order_id"] = order_id;
+  auto created = commands_.create(rider_id, request, "");
+  if (!created) return created.error();
+  return {};
+}
+
 Status TransportUpdatePublisher::publish(Audience audience, const std::string& recipient_id,
                                          const v1::OrderUpdate& update) {
   topics::Audience to = audience == Audience::kCustomer   ? topics::Audience::kCustomer

@@ -30,12 +30,14 @@
 
 namespace tidewire::dispatch {
 
-// Sends an offer to a rider's terminal. Returns the id of the command carrying it (to map
-// an EXPIRED/FAILED result back to the offer), or an error (unknown device, store).
+// Talks to a rider's terminal through commands. send_offer returns the id of the command
+// carrying the offer (to map an EXPIRED/FAILED result back to it), or an error (unknown
+// device, store). send_cancel tells the terminal to drop an order it was offered or holds.
 class OfferSender {
  public:
   virtual ~OfferSender() = default;
   virtual Expected<std::string> send_offer(const std::string& rider_id, const v1::Offer& offer) = 0;
+  virtual Status send_cancel(const std::string& rider_id, const std::string& order_id) = 0;
 };
 
 // Publishes an order update to a customer, merchant or rider. Errors are counted by the

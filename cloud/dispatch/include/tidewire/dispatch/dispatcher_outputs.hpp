@@ -12,6 +12,7 @@ class CommandOfferSender final : public OfferSender {
  public:
   explicit CommandOfferSender(cloud::CommandService& commands) : commands_(commands) {}
   Expected<std::string> send_offer(const std::string& rider_id, const v1::Offer& offer) override;
+  Status send_cancel(const std::string& rider_id, const std::string& order_id) override;
 
  private:
   cloud::CommandService& commands_;
