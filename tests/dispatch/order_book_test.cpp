@@ -10,28 +10,7 @@ namespace {
 
 using namespace testing;
 
-class OrderBookTest : public ::testing::Test {
- protected:
-  MemoryOrderStore store_;
-  Bench b_{store_};
-
-  // Expects `call` to be refused with `code` and `reason`, counted, and nothing changed
-  // in memory or in the store.
-  template <typename Call>
-  void expect_refused(const char* op, const char* reason, ErrorCode code, Call call,
-                      const std::vector<std::string>& ids = {"o1"}) {
-    std::string before = b_.observable(ids);
-    size_t writes = store_.writes_ForTest();
-    uint64_t counted = b_.rejects(op, reason);
-    auto result = call();
-    ASSERT_FALSE(result.ok()) << "expected " << reason;
-    EXPECT_EQ(result.error().code, code) << result.error().describe();
-    EXPECT_EQ(reject_reason(result.error()), reason) << result.error().describe();
-    EXPECT_EQ(b_.rejects(op, reason), counted + 1);
-    EXPECT_EQ(b_.observable(ids), before);
-    EXPECT_EQ(store_.writes_ForTest(), writes);
-  }
-};
+class OrderBookTest : public OrderBookFixture {};
 
 TEST_F(OrderBookTest, CreateStoresAnOrderWaitingForARiderAndTellsTheCustomer) {
   auto placed = b_.book.create(request("o1", kT0), "key-1");

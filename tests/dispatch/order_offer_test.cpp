@@ -7,26 +7,7 @@ namespace {
 
 using namespace testing;
 
-class OrderOfferTest : public ::testing::Test {
- protected:
-  template <typename Call>
-  void expect_refused(const char* op, const char* reason, ErrorCode code, Call call,
-                      const std::vector<std::string>& ids = {"o1"}) {
-    std::string before = b_.observable(ids);
-    size_t writes = store_.writes_ForTest();
-    uint64_t counted = b_.rejects(op, reason);
-    auto result = call();
-    ASSERT_FALSE(result.ok()) << "expected " << reason;
-    EXPECT_EQ(result.error().code, code) << result.error().describe();
-    EXPECT_EQ(reject_reason(result.error()), reason) << result.error().describe();
-    EXPECT_EQ(b_.rejects(op, reason), counted + 1);
-    EXPECT_EQ(b_.observable(ids), before);
-    EXPECT_EQ(store_.writes_ForTest(), writes);
-  }
-
-  MemoryOrderStore store_;
-  Bench b_{store_};
-};
+class OrderOfferTest : public OrderBookFixture {};
 
 TEST_F(OrderOfferTest, OfferCarriesEverythingTheRiderNeedsAndExpiresOnSchedule) {
   b_.place("o1");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/metrics.hpp"
@@ -108,5 +109,29 @@ inline bool has_notification(const Transition& t, Audience audience, const std::
     if (n.audience == audience && n.recipient_id == recipient && n.event == event) return true;
   return false;
 }
+
+// A fresh in-memory book per test, and the one assertion every refusal test makes.
+class OrderBookFixture : public ::testing::Test {
+ protected:
+  // Expects `call` to be refused with `code` and `reason`, counted, and nothing changed
+  // in memory or in the store.
+  template <typename Call>
+  void expect_refused(const char* op, const char* reason, ErrorCode code, Call call,
+                      const std::vector<std::string>& ids = {"o1"}) {
+    std::string before = b_.observable(ids);
+    size_t writes = store_.writes_ForTest();
+    uint64_t counted = b_.rejects(op, reason);
+    auto result = call();
+    ASSERT_FALSE(result.ok()) << "expected " << reason;
+    EXPECT_EQ(result.error().code, code) << result.error().describe();
+    EXPECT_EQ(reject_reason(result.error()), reason) << result.error().describe();
+    EXPECT_EQ(b_.rejects(op, reason), counted + 1);
+    EXPECT_EQ(b_.observable(ids), before);
+    EXPECT_EQ(store_.writes_ForTest(), writes);
+  }
+
+  MemoryOrderStore store_;
+  Bench b_{store_};
+};
 
 }  // namespace tidewire::dispatch::testing
