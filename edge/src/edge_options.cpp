@@ -1,3 +1,4 @@
+#include "tidewire/transport/transport.hpp"
 #include "tidewire/edge/edge_options.hpp"
 
 #include <cctype>
@@ -30,7 +31,7 @@ std::vector<OptionSpec> edge_option_specs() {
       {"edge-id", T::kString, "", "this relay's id on the cloud broker, [A-Za-z0-9_.-]{1,64}; required"},
       {"site", T::kString, "", "the site whose devices this relay serves, [A-Za-z0-9_.-]{1,64}; required"},
       {"site-host", T::kString, "127.0.0.1", "site MQTT broker host"},
-      {"site-port", T::kInt, "1883", "site MQTT broker port"},
+      {"site-port", T::kInt, std::to_string(transport::kDefaultMqttPort), "site MQTT broker port"},
       {"site-username", T::kString, "", "site broker username (empty = anonymous)"},
       {"site-password", T::kString, "", "site broker password (prefer the config file to the command line)"},
       {"cloud-host", T::kString, "127.0.0.1", "cloud MQTT broker host"},

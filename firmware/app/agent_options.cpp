@@ -1,5 +1,6 @@
 #include "agent_options.hpp"
 
+#include "tidewire/transport/transport.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
 
@@ -38,7 +39,7 @@ Config make_agent_config() {
           {"device-id", Type::kString, "", "this device's id, 1-64 of [A-Za-z0-9_.-] (required)"},
           {"site", Type::kString, "", "site id the device belongs to, 1-64 of [A-Za-z0-9_.-] (required)"},
           {"broker-host", Type::kString, "127.0.0.1", "site broker host"},
-          {"broker-port", Type::kInt, "1883", "site broker port"},
+          {"broker-port", Type::kInt, std::to_string(transport::kDefaultMqttPort), "site broker port"},
           {"username", Type::kString, "", "MQTT username (empty: none)"},
           {"password", Type::kString, "", "MQTT password (prefer the config file to the command line)"},
           {"state-dir", Type::kString, "/var/lib/tidewire", "directory for outbox.db (created if missing)"},

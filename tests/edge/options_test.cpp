@@ -1,3 +1,4 @@
+#include "tidewire/transport/transport.hpp"
 #include "tidewire/edge/edge_options.hpp"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ TEST(EdgeOptionsTest, DefaultsAreTheDocumentedOnes) {
   ASSERT_TRUE(s.ok()) << s.error().describe();
   EXPECT_EQ(s->relay.edge_id, "gw-1");
   EXPECT_EQ(s->relay.site, "mall-7");
-  EXPECT_EQ(s->site_port, 1883);
+  EXPECT_EQ(s->site_port, transport::kDefaultMqttPort);
   EXPECT_EQ(s->cloud_port, 1884);
   EXPECT_EQ(s->spool_path, "edge-spool.db");
   EXPECT_EQ(s->spool_max_bytes, 256ull << 20);

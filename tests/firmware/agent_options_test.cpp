@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tidewire/transport/transport.hpp"
+
 namespace tidewire::firmware {
 namespace {
 
@@ -33,7 +35,7 @@ TEST(AgentOptions, MinimalFlagsGiveDocumentedDefaults) {
   EXPECT_EQ(o->session.address.device_id, "r-01");
   EXPECT_EQ(o->session.address.site, "sh-1");
   EXPECT_EQ(o->session.connect.host, "127.0.0.1");
-  EXPECT_EQ(o->session.connect.port, 1883);
+  EXPECT_EQ(o->session.connect.port, transport::kDefaultMqttPort);
   EXPECT_EQ(o->session.connect.max_inflight, 100);
   EXPECT_EQ(o->session.status_interval_ms, 5000);
   EXPECT_EQ(o->hal, HalChoice::kBoard);

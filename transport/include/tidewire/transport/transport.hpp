@@ -33,9 +33,12 @@ struct Message {
   bool retain = false;
 };
 
+// The IANA port for MQTT over TCP: every component's default broker port.
+inline constexpr int kDefaultMqttPort = 1883;
+
 struct ConnectOptions {
   std::string host = "127.0.0.1";
-  int port = 1883;
+  int port = kDefaultMqttPort;
   std::string client_id;
   int keepalive_s = 30;
   std::optional<Message> will;
