@@ -192,7 +192,10 @@ TEST_P(TransportContract, ReconnectsAfterBrokerRestartAndReappliesSubscriptions)
 
   ASSERT_TRUE(broker_->restart());  // a new broker knows nothing of the old subscriptions
   ASSERT_TRUE(wait_until([&] { return sub_rec.downs() == 1 && pub_rec.downs() == 1; }, 10000));
-  ASSERT_TRUE(wait_until([&] { return sub.is_connected() && pub.is_connected(); }, 10000));
+  // is_connected() may flip a moment before the up edge reaches the observer, so wait
+  // for the edge itself: a reconnect must be reported exactly once.
+  ASSERT_TRUE(wait_until(
+      [&] { return sub.is_connected() && pub.is_connected() && sub_rec.ups() >= 2; }, 10000));
   EXPECT_EQ(sub_rec.ups(), 2);
 
   DoneProbe& done = probe();
