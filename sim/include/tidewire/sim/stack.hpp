@@ -21,6 +21,9 @@ struct StackOptions {
   int offline_after_s = 120;
   // Extra `key = value` lines appended to the generated edge config (bench tuning).
   std::string edge_extra_config;
+  // Extra `key = value` lines appended to the generated cloud config (dispatch policy,
+  // clock scale, ...).
+  std::string cloud_extra_config;
 };
 
 class Stack {
