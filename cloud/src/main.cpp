@@ -30,12 +30,17 @@ constexpr int kHousekeepingMs = 1000;
 
 using T = OptionSpec::Type;
 
+std::vector<OptionSpec> with_clock_options(std::vector<OptionSpec> specs) {
+  for (auto& spec : clock_option_specs()) specs.push_back(std::move(spec));
+  return specs;
+}
+
 Config make_config() {
   return Config(
       "tidewire-cloud",
       "Stores what the site edges relay (devices, events, status, presence, command results) in SQLite,\n"
       "acknowledges each batch after commit, sends commands to devices, and serves the HTTP API.",
-      {
+      with_clock_options({
           {"http-host", T::kString, "127.0.0.1", "address the HTTP API listens on (0.0.0.0 for every interface)"},
           {"http-port", T::kInt, "8080", "HTTP API port (0 = any free port, printed at start)"},
           {"http-threads", T::kInt, "2", "threads serving HTTP requests (1-64)"},
@@ -62,7 +67,7 @@ Config make_config() {
           {"dispatch-db-path", T::kString, "", "SQLite file for orders and merchants (empty = the --db-path file)"},
           {"dispatch-queue", T::kInt, "10000", "tasks waiting for the dispatch thread; beyond it inputs are dropped"},
           {"log-level", T::kString, "info", "debug, info, warn or error"},
-      });
+      }));
 }
 
 Status check_range(const Config& c, const std::string& name, int64_t lo, int64_t hi) {
@@ -94,6 +99,7 @@ Status check_config(const Config& c) {
     if (auto st = check_range(c, name, lo, hi); !st) return st;
   }
   if (auto p = dispatch::parse_policy(c.str("dispatch-policy")); !p) return p.error();
+  if (auto clock = make_clock(c); !clock) return clock.error();
   if (c.positionals().size() > 0) {
     return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + c.positionals()[0] + "'");
   }
@@ -102,7 +108,8 @@ Status check_config(const Config& c) {
 
 int run(const Config& config) {
   int shutdown_fd = install_shutdown_handlers();
-  SystemClock clock;
+  auto clock_ptr = make_clock(config);  // checked in check_config
+  Clock& clock = **clock_ptr;
   auto random = make_os_seeded_random();
   MetricsRegistry metrics;
 

@@ -27,7 +27,7 @@ Expected<int64_t> in_range(const Config& c, const std::string& name, int64_t lo,
 }  // namespace
 
 std::vector<OptionSpec> edge_option_specs() {
-  return {
+  std::vector<OptionSpec> specs{
       {"edge-id", T::kString, "", "this relay's id on the cloud broker, [A-Za-z0-9_.-]{1,64}; required"},
       {"site", T::kString, "", "the site whose devices this relay serves, [A-Za-z0-9_.-]{1,64}; required"},
       {"site-host", T::kString, "127.0.0.1", "site MQTT broker host"},
@@ -56,6 +56,9 @@ std::vector<OptionSpec> edge_option_specs() {
       {"summary-interval-s", T::kInt, "30", "log a one-line metrics summary this often (0 = never)"},
       {"log-level", T::kString, "info", "debug, info, warn or error"},
   };
+  // Replays run the whole stack on one scaled clock (docs/architecture.md, "Time").
+  for (auto& spec : clock_option_specs()) specs.push_back(std::move(spec));
+  return specs;
 }
 
 Expected<uint64_t> parse_size(const std::string& text) {

@@ -100,7 +100,9 @@ int main(int argc, char** argv) {
     return fail(spool.error().describe() + " (check that --spool-path is on a writable disk)", 1);
   }
 
-  SystemClock clock;
+  auto clock_ptr = make_clock(config);
+  if (!clock_ptr) return fail(clock_ptr.error().message + " (see --help)", 2);
+  Clock& clock = **clock_ptr;
   MetricsRegistry registry;
   edge::EdgeMetrics metrics(registry);
   transport::PahoClient site({&registry, {{"broker", "site"}}});

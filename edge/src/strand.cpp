@@ -56,7 +56,7 @@ void Strand::run(const std::function<int64_t()>& on_idle, const Clock& clock) {
     std::unique_lock lock(mu_);
     if (stopped_) return;
     if (!queue_.empty()) continue;
-    int64_t sleep_ms = std::clamp<int64_t>(wake - clock.steady_ms(), 0, kMaxSleepMs);
+    int64_t sleep_ms = std::clamp<int64_t>(clock.real_ms(wake - clock.steady_ms()), 0, kMaxSleepMs);
     if (sleep_ms > 0) {
       cv_.wait_for(lock, std::chrono::milliseconds(sleep_ms), [this] { return stopped_ || !queue_.empty(); });
     }

@@ -64,7 +64,7 @@ void DispatchLoop::run() {
     std::deque<std::function<void(Dispatcher&)>> batch;
     {
       std::unique_lock lock(mu_);
-      int64_t wait_ms = std::clamp<int64_t>(dispatcher_.next_due_ms() - clock_.wall_ms(), 0, kMaxSleepMs);
+      int64_t wait_ms = std::clamp<int64_t>(clock_.real_ms(dispatcher_.next_due_ms() - clock_.wall_ms()), 0, kMaxSleepMs);
       cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return stopping_ || !queue_.empty(); });
       size_t n = std::min(queue_.size(), kTasksPerPass);
       for (size_t i = 0; i < n; ++i) {

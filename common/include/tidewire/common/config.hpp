@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tidewire/common/clock.hpp"
 #include "tidewire/common/expected.hpp"
 
 namespace tidewire {
@@ -46,5 +47,12 @@ class Config {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positionals_;
 };
+
+// The replay clock options every long-running binary takes: `time-scale` (1 = real time),
+// `time-start-ms` and `time-zero-ms` (see ScaledClock). Append them to a binary's specs.
+std::vector<OptionSpec> clock_option_specs();
+// The process clock from those options: a SystemClock at scale 1 without a start time,
+// else a ScaledClock; kInvalidArgument with the option's name when they do not fit.
+Expected<ClockPtr> make_clock(const Config& config);
 
 }  // namespace tidewire
