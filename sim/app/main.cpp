@@ -14,11 +14,14 @@
 #include "tidewire/sim/fleet.hpp"
 #include "tidewire/sim/stack.hpp"
 #include "tidewire/sim/verify.hpp"
+#include "cli.hpp"
 
 namespace tw = tidewire;
 namespace sim = tidewire::sim;
 using tw::OptionSpec;
 using Type = tw::OptionSpec::Type;
+
+using sim::cli::parse;
 
 namespace {
 
@@ -28,7 +31,9 @@ const char* kUsage =
     "  run              virtual devices against a site broker (optionally verify end to end)\n"
     "  demo             a whole local stack (brokers, cloud, edge) plus a virtual fleet\n"
     "  bench pipeline   raw broker rate vs device->edge->cloud event rate, as JSON\n"
-    "  bench dispatch   assignment solve time and cost vs exact reference and greedy, as JSON\n\n"
+    "  bench dispatch   assignment solve time and cost vs exact reference and greedy, as JSON\n"
+    "  gen-day          a synthetic delivery day (orders.csv, riders.csv) with lunch and dinner peaks\n"
+    "  dispatch         replay a day's orders and riders through the real cloud; metrics as JSON\n\n"
     "'tidewire-sim <command> --help' lists a command's options.\n";
 
 std::vector<OptionSpec> fleet_specs() {
@@ -64,26 +69,6 @@ sim::FleetOptions fleet_options(const tw::Config& c) {
   o.max_inflight = static_cast<int>(c.integer("max-inflight"));
   o.seed = static_cast<uint64_t>(c.integer("seed"));
   return o;
-}
-
-// Parses a subcommand's options; returns -1 to go on, or an exit code.
-int parse(tw::Config& config, int argc, char** argv) {
-  auto parsed = config.parse(argc, argv);
-  if (!parsed) {
-    std::cerr << "tidewire-sim: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (!*parsed) {
-    std::cout << config.usage();
-    return 0;
-  }
-  tw::log::Level level;
-  if (!tw::log::parse_level(config.str("log-level"), level)) {
-    std::cerr << "tidewire-sim: --log-level must be debug, info, warn or error\n";
-    return 2;
-  }
-  tw::log::set_level(level);
-  return -1;
 }
 
 bool split_url(const std::string& url, std::string& host, int& port) {
@@ -309,6 +294,8 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cmd_run(argc - 1, argv + 1);
   if (cmd == "demo") return cmd_demo(argc - 1, argv + 1);
   if (cmd == "bench") return cmd_bench(argc - 1, argv + 1);
+  if (cmd == "gen-day") return sim::cli::cmd_gen_day(argc - 1, argv + 1);
+  if (cmd == "dispatch") return sim::cli::cmd_dispatch(argc - 1, argv + 1);
   std::cerr << "tidewire-sim: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

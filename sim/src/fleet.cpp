@@ -56,42 +56,54 @@ Status Fleet::start() {
     v1::DeviceKind kind;
     int count;
   };
-  firmware::SimHalOptions hal_options;
+  firmware::SimHalOptions hal_options = options_.hal;
   hal_options.event_interval_ms = options_.event_interval_ms;
   transport::MosquittoClientOptions client_options;
   client_options.metrics = &metrics_;
   client_options.log_edges = false;
 
+  auto add = [&](v1::DeviceKind kind, const std::string& id, const firmware::SimHalOptions& hal) -> Status {
+    auto d = std::make_unique<Device>();
+    firmware::OutboxLimits limits;
+    limits.max_bytes = 4 * 1024 * 1024;
+    d->outbox = std::make_unique<firmware::MemoryOutbox>(limits, clock_, metrics_);
+    d->hal = firmware::make_sim_hal(kind, hal, clock_, *random_);
+    d->client = std::make_unique<transport::MosquittoClient>(*loop_, *random_, client_options);
+
+    firmware::SessionOptions so;
+    so.address = {options_.site, kind, id};
+    // Boot ids are what a real process start would give: fresh every run, whatever the
+    // seed, or a re-run against the same cloud would be absorbed as duplicates.
+    so.boot_id = firmware::make_boot_id(*boot_random_);
+    so.connect.host = options_.broker_host;
+    so.connect.port = options_.broker_port;
+    so.connect.client_id = id;
+    so.connect.max_inflight = options_.max_inflight;
+    so.status_interval_ms = options_.status_interval_ms;
+    so.resend_timeout_ms = options_.resend_timeout_ms;
+    so.quiet = true;  // thousands of devices: per-device lines go to DEBUG
+    firmware::SessionDeps deps{*d->client, *d->outbox, *d->hal, clock_, *random_, metrics_};
+    auto session = firmware::DeviceSession::create(so, deps);
+    if (!session) return session.error().with_context("device " + id);
+    d->session = std::move(*session);
+    devices_.push_back(std::move(d));
+    return {};
+  };
   for (Want w : {Want{v1::DEVICE_KIND_POSTER, options_.posters}, Want{v1::DEVICE_KIND_RIDER, options_.riders},
                  Want{v1::DEVICE_KIND_ENCODER, options_.encoders}}) {
     for (int i = 0; i < w.count; ++i) {
-      auto d = std::make_unique<Device>();
       char id[96];
       std::snprintf(id, sizeof id, "%s-%s-%05d", options_.id_prefix.c_str(), topics::kind_name(w.kind), i + 1);
-      firmware::OutboxLimits limits;
-      limits.max_bytes = 4 * 1024 * 1024;
-      d->outbox = std::make_unique<firmware::MemoryOutbox>(limits, clock_, metrics_);
-      d->hal = firmware::make_sim_hal(w.kind, hal_options, clock_, *random_);
-      d->client = std::make_unique<transport::MosquittoClient>(*loop_, *random_, client_options);
-
-      firmware::SessionOptions so;
-      so.address = {options_.site, w.kind, id};
-      // Boot ids are what a real process start would give: fresh every run, whatever the
-      // seed, or a re-run against the same cloud would be absorbed as duplicates.
-      so.boot_id = firmware::make_boot_id(*boot_random_);
-      so.connect.host = options_.broker_host;
-      so.connect.port = options_.broker_port;
-      so.connect.client_id = id;
-      so.connect.max_inflight = options_.max_inflight;
-      so.status_interval_ms = options_.status_interval_ms;
-      so.resend_timeout_ms = options_.resend_timeout_ms;
-      so.quiet = true;  // thousands of devices: per-device lines go to DEBUG
-      firmware::SessionDeps deps{*d->client, *d->outbox, *d->hal, clock_, *random_, metrics_};
-      auto session = firmware::DeviceSession::create(so, deps);
-      if (!session) return session.error().with_context(std::string("device ") + id);
-      d->session = std::move(*session);
-      devices_.push_back(std::move(d));
+      if (auto st = add(w.kind, id, hal_options); !st) return st;
     }
+  }
+  for (const auto& r : options_.rider_specs) {
+    firmware::SimHalOptions h = hal_options;
+    h.rider_start_lat = r.lat;
+    h.rider_start_lon = r.lon;
+    h.shift_on_wall_ms = r.on_wall_ms;
+    h.shift_off_wall_ms = r.off_wall_ms;
+    if (auto st = add(v1::DEVICE_KIND_RIDER, r.id, h); !st) return st;
   }
   if (auto st = loop_->start_thread(); !st) return st.error().with_context("fleet loop");
 

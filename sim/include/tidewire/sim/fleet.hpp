@@ -12,9 +12,19 @@
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
+#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
 
 namespace tidewire::sim {
+
+// One rider of a replay (riders.csv): its own id, start point and shift window.
+struct RiderSpec {
+  std::string id;
+  double lat = 0;
+  double lon = 0;
+  int64_t on_wall_ms = 0;   // on shift from here ...
+  int64_t off_wall_ms = 0;  // ... to here, on the fleet's clock
+};
 
 struct FleetOptions {
   std::string site = "site-1";
@@ -31,6 +41,10 @@ struct FleetOptions {
   int connects_per_s = 2000;          // ramp, so a big fleet does not SYN-flood its broker
   int64_t tick_ms = 100;
   uint64_t seed = 1;
+  // Behaviour of the simulated HALs (event_interval_ms above wins over hal's own).
+  firmware::SimHalOptions hal;
+  // Replays: riders with given ids, start points and shifts, in addition to `riders`.
+  std::vector<RiderSpec> rider_specs;
 };
 
 // What one device has put into its outbox through record_scripted_events(), for --verify.

@@ -1,0 +1,14 @@
+#pragma once
+// What the tidewire-sim subcommands share.
+#include "tidewire/common/config.hpp"
+
+namespace tidewire::sim::cli {
+
+// Parses a subcommand's options (and --log-level); returns -1 to go on, or an exit code
+// (0 after --help, 2 for a bad option, with the message on stderr).
+int parse(Config& config, int argc, char** argv);
+
+int cmd_gen_day(int argc, char** argv);
+int cmd_dispatch(int argc, char** argv);
+
+}  // namespace tidewire::sim::cli
