@@ -164,6 +164,7 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
     }
     StackOptions so;
     so.run_dir = o.run_dir;
+    so.bin_dir = o.bin_dir;
     so.site = o.site;
     so.log_level = "warn";
     std::ostringstream cloud_cfg;

@@ -31,6 +31,7 @@ struct ReplayOptions {
   int site_port = 0;
   std::string site = "site-1";
   std::string run_dir = "run/dispatch";
+  std::string bin_dir;             // tidewire-cloud/-edge; "" = next to this binary
   std::string extra_cloud_config;  // appended to the local cloud's config (tuning, regions)
   uint64_t seed = 1;
 };
