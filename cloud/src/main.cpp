@@ -57,7 +57,10 @@ Config make_config() {
           {"ingest-queue-frames", T::kInt, "256", "uplink frames waiting for storage; beyond it they are not acked"},
           {"dispatch-policy", T::kString, "instant",
            "instant (offer each order on arrival) or batch (exact assignment every --batch-interval-s); "
-           "one policy for the whole city for now"},
+           "the default, for pickups in no --dispatch-regions region"},
+          {"dispatch-regions", T::kString, "",
+           "regions with their own policy, first match wins: "
+           "name:lat_min,lon_min,lat_max,lon_max:instant|batch[:interval_s];... (empty = none)"},
           {"batch-interval-s", T::kInt, "5", "seconds between batch dispatch rounds (also the instant retry sweep)"},
           {"postpone-s", T::kInt, "600", "batch: orders ready further ahead than this wait for a later round"},
           {"offer-timeout-s", T::kInt, "30", "seconds a rider has to answer an offer"},
@@ -99,6 +102,7 @@ Status check_config(const Config& c) {
     if (auto st = check_range(c, name, lo, hi); !st) return st;
   }
   if (auto p = dispatch::parse_policy(c.str("dispatch-policy")); !p) return p.error();
+  if (auto r = dispatch::parse_regions(c.str("dispatch-regions")); !r) return r.error();
   if (auto clock = make_clock(c); !clock) return clock.error();
   if (c.positionals().size() > 0) {
     return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + c.positionals()[0] + "'");
@@ -141,6 +145,7 @@ int run(const Config& config) {
   }
   dispatch::DispatcherOptions dispatch_options;
   dispatch_options.policy.kind = *dispatch::parse_policy(config.str("dispatch-policy"));
+  dispatch_options.regions = *dispatch::parse_regions(config.str("dispatch-regions"));  // checked in check_config
   dispatch_options.policy.batch_interval_ms = config.integer("batch-interval-s") * 1000;
   dispatch_options.policy.postpone_ms = config.integer("postpone-s") * 1000;
   dispatch_options.policy.candidate_radius_m = static_cast<double>(config.integer("candidate-radius-m"));

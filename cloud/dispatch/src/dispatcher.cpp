@@ -1,24 +1,19 @@
-// Dispatcher: requests, timers and the two policies. Inputs from the pipeline are in
-// dispatcher_inputs.cpp.
+// Dispatcher: requests, timers, offers and the instant policy. The rounds (batch per
+// region with bundling, the instant retry sweep) are in region_rounds.cpp, inputs from the
+// pipeline in dispatcher_inputs.cpp.
 #include "tidewire/dispatch/dispatcher.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <iterator>
-#include <map>
-#include <tuple>
 
+#include "region_rounds.hpp"
 #include "tidewire/common/log.hpp"
 
 namespace tidewire::dispatch {
 namespace {
 
 constexpr const char* kLog = "dispatch";
-
-std::vector<double> solve_ms_buckets() {
-  return {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
-}
 
 }  // namespace
 
@@ -38,9 +33,18 @@ Dispatcher::Dispatcher(OrderStore& store, OfferSender& sender, UpdatePublisher& 
   for (const char* p : {"instant", "batch"}) {
     metrics_.counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", p}});
   }
-  metrics_.histogram("tw_dispatch_batch_solve_ms", "Time of one batch assignment solve", solve_ms_buckets());
+  batch_solve_histogram(metrics_);
   metrics_.counter("tw_dispatch_postponed_total", "Waiting orders left out of a batch round: ready too far ahead");
+  metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)");
   next_round_ms_ = clock_.wall_ms() + options_.policy.batch_interval_ms;
+  for (const Region& r : options_.regions) {
+    int64_t interval = r.batch_interval_ms ? r.batch_interval_ms : options_.policy.batch_interval_ms;
+    region_round_ms_.push_back(r.kind == PolicyKind::kBatch ? clock_.wall_ms() + interval : 0);
+  }
+  if (!options_.regions.empty()) {
+    TW_INFO(kLog, "dispatch regions " << describe(options_.regions) << "; elsewhere "
+                                      << policy_name(options_.policy.kind));
+  }
   update_gauges();
 }
 
@@ -49,6 +53,8 @@ Status Dispatcher::restore() {
   if (!snapshot) return snapshot.error();
   merchants_.restore(snapshot->merchants);
   book_->restore(*snapshot);
+  for (const Order& o : snapshot->open_orders)
+    if (!o.rider_id.empty()) riders_holding_.insert(o.rider_id);
   TW_INFO(kLog, "restored " << snapshot->merchants.size() << " merchants, " << snapshot->open_orders.size()
                             << " open orders, " << snapshot->pending_offers.size() << " pending offers");
   update_gauges();
@@ -63,6 +69,7 @@ void Dispatcher::reject(const char* reason) {
 
 void Dispatcher::publish(const Transition& transition) {
   for (const auto& n : transition.notifications) {
+    if (n.state == OrderState::kAssigned && !n.rider_id.empty()) riders_holding_.insert(n.rider_id);
     // A rider told of a cancellation also gets it as a command, so the terminal drops the
     // order even if no app listens to its update topic (docs/dispatch.md, "On the wire").
     if (n.audience == Audience::kRider && n.event == "cancelled") {
@@ -96,8 +103,8 @@ Expected<Placed> Dispatcher::create_order(const v1::OrderRequest& request, const
   auto placed = book_->create(request, idempotency_key);
   if (!placed) return placed.error();
   publish(placed->transition);
-  if (!placed->transition.duplicate && options_.policy.kind == PolicyKind::kInstant) {
-    if (const Order* order = book_->find(placed->order.order_id)) place_instant(*order);
+  if (!placed->transition.duplicate) {
+    if (const Order* order = book_->find(placed->order.order_id)) place_instant(*order);  // instant orders only
   }
   if (const Order* now = book_->find(placed->order.order_id)) placed->order = *now;
   update_gauges();
@@ -149,7 +156,7 @@ Expected<v1::RiderView> Dispatcher::view_rider(const std::string& rider_id) cons
 v1::DispatchStats Dispatcher::stats() const {
   v1::DispatchStats s;
   book_->fill_stats(s);
-  s.set_policy(policy_name(options_.policy.kind));
+  s.set_policy(policy_name(options_.policy.kind));  // the default; regions are in the log and docs
   s.set_riders_on_shift(riders_.size());
   s.set_riders_available(riders_.available_count());
   return s;
@@ -188,14 +195,17 @@ std::vector<RiderCandidate> Dispatcher::free_candidates(const Order& order) cons
 
 bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, const Plan& plan) {
   const std::string order_id = order.order_id;
+  const char* policy = policy_name(policy_of(order));
+  const bool bundled = !book_->orders_of_rider(rider_id).empty();
   auto made = book_->offer(rider_id, {PlannedOrder{order_id, plan.eta_pickup_ms, plan.eta_dropoff_ms}});
   if (!made) {
     TW_DEBUG(kLog, "offer of " << order_id << " to " << rider_id << " refused: " << made.error().message);
     return false;
   }
   metrics_
-      .counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", policy_name(options_.policy.kind)}})
+      .counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", policy}})
       .inc();
+  if (bundled) metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)").inc();
   publish(made->transition);
   if (auto* c = counters(rider_id)) ++c->offers_received;
   auto sent = sender_.send_offer(rider_id, made->message);
@@ -215,8 +225,14 @@ bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, con
   return true;
 }
 
+PolicyKind Dispatcher::policy_of(const Order& order) const {
+  auto r = region_of(options_.regions, order.pickup_lat, order.pickup_lon);
+  return r ? options_.regions[*r].kind : options_.policy.kind;
+}
+
 bool Dispatcher::place_instant(const Order& order) {
-  if (order.state != OrderState::kCreated) return false;
+  // Batch orders wait for their region's round, whoever calls.
+  if (order.state != OrderState::kCreated || policy_of(order) != PolicyKind::kInstant) return false;
   int64_t now = clock_.wall_ms();
   std::optional<std::pair<std::string, Plan>> best;
   for (const auto& c : free_candidates(order)) {
@@ -226,81 +242,6 @@ bool Dispatcher::place_instant(const Order& order) {
   }
   if (!best) return false;
   return make_offer(best->first, order, best->second);
-}
-
-void Dispatcher::run_instant_sweep() {
-  std::vector<std::string> ids;
-  for (const Order* o : book_->waiting(options_.policy.max_orders_per_round)) ids.push_back(o->order_id);
-  for (const auto& id : ids) {
-    if (const Order* o = book_->find(id)) place_instant(*o);
-  }
-}
-
-void Dispatcher::run_batch_round() {
-  int64_t now = clock_.wall_ms();
-  std::vector<const Order*> rows;
-  std::vector<std::string> columns;
-  std::map<std::string, int32_t> column_of;
-  std::map<std::pair<int32_t, int32_t>, Plan> plans;
-  AssignmentProblem problem;
-  // Lateness an order has already accrued is in every one of its edges; adding it (twice)
-  // to its waiting penalty too keeps it from being the one left out when riders are
-  // scarce: the longer an order waited, the more leaving it out costs.
-  auto accrued = [&](const Order& o) {
-    double s = options_.policy.ready_weight * static_cast<double>(std::max<int64_t>(0, now - o.ready_ms)) / 1000.0 +
-               options_.policy.promised_weight * static_cast<double>(std::max<int64_t>(0, now - o.promised_ms)) / 1000.0;
-    return std::min<Cost>(2 * to_cost(s), kMaxCost - kWaitPenalty);
-  };
-  uint64_t postponed = 0;
-  for (const Order* o : book_->waiting(options_.policy.max_orders_per_round)) {
-    if (o->ready_ms - now > options_.policy.postpone_ms) {
-      ++postponed;
-      continue;
-    }
-    auto row = static_cast<int32_t>(rows.size());
-    bool any = false;
-    for (const auto& c : free_candidates(*o)) {
-      Plan p = plan_order(*o, c.position, now, *travel_, options_.policy);
-      if (!std::isfinite(p.cost_s)) continue;
-      auto [it, fresh] = column_of.emplace(c.id, static_cast<int32_t>(columns.size()));
-      if (fresh) columns.push_back(c.id);
-      problem.edges.push_back({row, it->second, std::min(to_cost(p.cost_s), kWaitPenalty - 1)});
-      plans[{row, it->second}] = p;
-      any = true;
-    }
-    if (any) rows.push_back(o);
-  }
-  metrics_.counter("tw_dispatch_postponed_total", "Waiting orders left out of a batch round: ready too far ahead")
-      .inc(postponed);
-  if (rows.empty()) return;
-  problem.orders = static_cast<int32_t>(rows.size());
-  problem.riders = static_cast<int32_t>(columns.size());
-  for (const Order* o : rows) problem.unassigned_penalty.push_back(kWaitPenalty + accrued(*o));
-
-  auto started = std::chrono::steady_clock::now();
-  auto solved = solve_exact(problem);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  metrics_.histogram("tw_dispatch_batch_solve_ms", "Time of one batch assignment solve", solve_ms_buckets())
-      .observe(ms);
-  if (!solved) {
-    metrics_.counter("tw_dispatch_batch_failures_total", "Batch rounds whose solve failed").inc();
-    TW_WARN(kLog, "batch round of " << rows.size() << " orders failed: " << solved.error().message);
-    return;
-  }
-  // Offers go out after the solve: copy ids first, make_offer changes the book.
-  std::vector<std::tuple<std::string, std::string, Plan>> decided;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    int32_t col = solved->rider_of_order[r];
-    if (col == kUnassigned) continue;
-    decided.emplace_back(rows[r]->order_id, columns[static_cast<size_t>(col)],
-                         plans[{static_cast<int32_t>(r), col}]);
-  }
-  size_t made = 0;
-  for (const auto& [order_id, rider_id, plan] : decided) {
-    if (const Order* o = book_->find(order_id)) made += make_offer(rider_id, *o, plan) ? 1 : 0;
-  }
-  TW_DEBUG(kLog, "batch round: " << rows.size() << " orders x " << columns.size() << " riders, " << made
-                                 << " offers, " << postponed << " postponed, solve " << ms << " ms");
 }
 
 void Dispatcher::run_due() {
@@ -321,28 +262,31 @@ void Dispatcher::run_due() {
           back.push_back(n.order_id);
         }
       }
-      if (options_.policy.kind == PolicyKind::kInstant) {
-        for (const auto& id : back)
-          if (const Order* o = book_->find(id)) place_instant(*o);
-      }
+      for (const auto& id : back)
+        if (const Order* o = book_->find(id)) place_instant(*o);  // instant orders only
     }
   }
   // Commands of offers no longer pending are of no further interest.
   for (auto it = offer_of_command_.begin(); it != offer_of_command_.end();) {
     it = book_->pending_offer(it->second) ? std::next(it) : offer_of_command_.erase(it);
   }
-  if (now >= next_round_ms_) {
-    next_round_ms_ = now + options_.policy.batch_interval_ms;
-    if (options_.policy.kind == PolicyKind::kBatch)
-      run_batch_round();
-    else
-      run_instant_sweep();
+  bool default_due = now >= next_round_ms_;
+  if (default_due) next_round_ms_ = now + options_.policy.batch_interval_ms;
+  std::vector<size_t> regions_due;
+  for (size_t i = 0; i < region_round_ms_.size(); ++i) {
+    if (region_round_ms_[i] == 0 || now < region_round_ms_[i]) continue;
+    const Region& r = options_.regions[i];
+    region_round_ms_[i] = now + (r.batch_interval_ms ? r.batch_interval_ms : options_.policy.batch_interval_ms);
+    regions_due.push_back(i);
   }
+  if (default_due || !regions_due.empty()) run_rounds(default_due, regions_due);
   update_gauges();
 }
 
 int64_t Dispatcher::next_due_ms() const {
   int64_t due = next_round_ms_;
+  for (int64_t r : region_round_ms_)
+    if (r != 0) due = std::min(due, r);
   if (auto e = book_->next_offer_expiry_ms()) due = std::min(due, *e);
   return due;
 }

@@ -85,7 +85,7 @@ void Dispatcher::answer(const std::string& offer_id, const std::string& rider_id
     if (auto* c = counters(rider_id)) ++(accept ? c->offers_accepted : c->offers_declined);
     TW_INFO(kLog, "rider " << rider_id << (accept ? " accepted " : " declined ") << offer_id << " (" << via << ")");
   }
-  if (!accept && !t->duplicate && options_.policy.kind == PolicyKind::kInstant) {
+  if (!accept && !t->duplicate) {  // place_instant takes instant-policy orders only
     for (const auto& id : order_ids)
       if (const Order* o = book_->find(id)) place_instant(*o);
   }

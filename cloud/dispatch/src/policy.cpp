@@ -27,6 +27,9 @@ Status validate(const PolicyOptions& o) {
   if (o.batch_interval_ms < 100 || o.batch_interval_ms > 3'600'000) return bad("batch interval must be 0.1-3600 s");
   if (o.postpone_ms < 0 || o.postpone_ms > 24 * 3'600'000LL) return bad("postpone horizon must be 0-86400 s");
   if (o.max_orders_per_round < 1 || o.max_orders_per_round > 200'000) return bad("orders per round must be 1-200000");
+  // 3 keeps the route search of a bundle small (6 stops); an offer holds at most 4 orders.
+  if (o.bundle_max_load < 1 || o.bundle_max_load > 3) return bad("bundle max load must be 1-3 (1 = no bundling)");
+  if (!(o.bundle_radius_m > 0 && o.bundle_radius_m <= 5'000)) return bad("bundle radius must be in (0, 5000] m");
   return {};
 }
 

@@ -8,7 +8,9 @@
 //
 // instant: each order, when it arrives or comes back to waiting, goes to its cheapest
 //          candidate at once. batch: every interval, waiting orders x their candidates
-//          become one AssignmentProblem (costs in deciseconds) solved exactly.
+//          become one AssignmentProblem (costs in deciseconds) solved exactly; riders who
+//          already carry an order near the pickup are extra candidates (bundling, see
+//          src/bundle.hpp) when both promised times still hold.
 // Pure functions: no clock, no I/O; the Dispatcher passes `now` in.
 #include <cstdint>
 #include <optional>
@@ -38,9 +40,15 @@ struct PolicyOptions {
   int64_t batch_interval_ms = 5'000;    // batch rounds; also the instant policy's retry sweep
   int64_t postpone_ms = 600'000;        // batch: orders ready further ahead than this wait
   size_t max_orders_per_round = 5'000;  // bounds one batch round (oldest first)
+  // Batch bundling: a rider holding at least one order and fewer than this may be offered
+  // one more; 1 turns bundling off.
+  int32_t bundle_max_load = 2;
+  // ... when the new order's pickup is this close to the rider or to a pickup the rider
+  // still has to make ("heading that way").
+  double bundle_radius_m = 500.0;
 };
 // Ranges: radius (0, 50 km], k 1..100, weights 0..100, service 0..1 h, interval 0.1 s..1 h,
-// postpone 0..24 h, orders per round 1..200,000.
+// postpone 0..24 h, orders per round 1..200,000, bundle load 1..3, bundle radius (0, 5 km].
 Status validate(const PolicyOptions& options);
 
 // The plan for one (order, rider) pair.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,12 +24,15 @@
 #include "tidewire/dispatch/merchants.hpp"
 #include "tidewire/dispatch/order_book.hpp"
 #include "tidewire/dispatch/order_store.hpp"
+#include "tidewire/dispatch/region.hpp"
 #include "tidewire/dispatch/rider_index.hpp"
 #include "tidewire/dispatch/travel_time.hpp"
 #include "tidewire/v1/device.pb.h"
 #include "tidewire/v1/dispatch.pb.h"
 
 namespace tidewire::dispatch {
+
+class BundleRiders;
 
 // Talks to a rider's terminal through commands. send_offer returns the id of the command
 // carrying the offer (to map an EXPIRED/FAILED result back to it), or an error (unknown
@@ -49,7 +53,10 @@ class UpdatePublisher {
 };
 
 struct DispatcherOptions {
-  PolicyOptions policy;
+  PolicyOptions policy;  // its kind is the default, for pickups in no region
+  // Regions with their own policy; the first whose box holds the pickup wins (region.hpp).
+  // Checked by parse_regions()/validate(); the Dispatcher trusts them.
+  std::vector<Region> regions;
   OrderBookOptions book;
   RiderIndexOptions riders;
   // Riders whose last position is older than this are not offered anything.
@@ -89,7 +96,9 @@ class Dispatcher {
 
   const OrderBook& book() const { return *book_; }
   const RiderIndex& riders() const { return riders_; }
-  PolicyKind policy() const { return options_.policy.kind; }
+  PolicyKind policy() const { return options_.policy.kind; }  // the default policy
+  // The policy an order is dispatched by: its pickup's region's, else the default.
+  PolicyKind policy_of(const Order& order) const;
 
  private:
   struct RiderCounters {
@@ -100,9 +109,12 @@ class Dispatcher {
   void publish(const Transition& transition);
   // Instant policy: offers one waiting order to its cheapest free candidate.
   bool place_instant(const Order& order);
-  // Batch policy: one exact assignment round over the waiting orders.
-  void run_batch_round();
-  void run_instant_sweep();
+  // Batch and instant rounds per region (region_rounds.cpp): the default round (instant
+  // sweep, default batch) when `default_due`, and each batch region in `regions_due`.
+  void run_rounds(bool default_due, const std::vector<size_t>& regions_due);
+  // One exact assignment round over `orders` (all waiting, all batch), with bundling.
+  void run_batch_round(const std::vector<const Order*>& orders, const std::string& region);
+  void collect_bundle_riders(BundleRiders& out);
   std::vector<RiderCandidate> free_candidates(const Order& order) const;
   bool rider_is_free(const std::string& rider_id) const;
   bool make_offer(const std::string& rider_id, const Order& order, const Plan& plan);
@@ -125,7 +137,11 @@ class Dispatcher {
   RiderIndex riders_;
   std::unordered_map<std::string, std::string> offer_of_command_;  // command id -> offer id
   std::unordered_map<std::string, RiderCounters> rider_counters_;
-  int64_t next_round_ms_ = 0;
+  int64_t next_round_ms_ = 0;             // the default round
+  std::vector<int64_t> region_round_ms_;  // each region's next batch round (0: instant region)
+  // Riders who were assigned an order and may still hold it: where a batch round looks for
+  // bundles (the RiderIndex grid holds free riders only). Pruned by each round.
+  std::set<std::string> riders_holding_;
 };
 
 }  // namespace tidewire::dispatch
