@@ -8,6 +8,7 @@ add_library(tw_dispatch_service STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/region_rounds.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/bundle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher_inputs.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher_merchant_orders.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher_loop.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher_outputs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatch_api.cpp)

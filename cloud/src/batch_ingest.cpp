@@ -223,6 +223,10 @@ void BatchIngest::notify_observer(const v1::EdgeBatch& batch) {
       }
     } else if (env.kind() == v1::DEVICE_KIND_RIDER && env.has_event() && env.event().type().rfind("order.", 0) == 0) {
       if (observer_.on_rider_event) observer_.on_rider_event(env.device_id(), env.event());
+    } else if (env.kind() == v1::DEVICE_KIND_MERCHANT && env.has_event() && env.event().type().rfind("order.", 0) == 0) {
+      // An order creates work and money: never act on an item the registry refused.
+      bool valid = codec::validate_envelope(env).ok() && (batch.site().empty() || env.site() == batch.site());
+      if (valid && observer_.on_merchant_event) observer_.on_merchant_event(env);
     } else if (env.has_result() && observer_.on_dispatch_result) {
       // Only results of dispatch commands matter here; the name is in the registry.
       auto command = registry_.command(env.result().command_id());

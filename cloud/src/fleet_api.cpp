@@ -114,7 +114,7 @@ http::Response FleetApi::list_devices(const http::Request& req) {
   DeviceQuery q;
   if (req.has_query("kind")) {
     auto kind = topics::parse_kind(req.query.at("kind"));
-    if (!kind) return json::error(400, "invalid_argument", "kind must be poster, rider or encoder");
+    if (!kind) return json::error(400, "invalid_argument", "kind must be poster, rider, encoder or merchant");
     q.kind = *kind;
   }
   if (req.has_query("site")) {

@@ -174,6 +174,9 @@ int run(const Config& config) {
   observer.on_rider_event = [&dispatch_loop](const std::string& id, const v1::Event& e) {
     dispatch_loop.post([id, e](dispatch::Dispatcher& d) { d.on_rider_event(id, e); });
   };
+  observer.on_merchant_event = [&dispatch_loop](const v1::Envelope& env) {
+    dispatch_loop.post([env](dispatch::Dispatcher& d) { d.on_merchant_event(env); });
+  };
   observer.on_dispatch_result = [&dispatch_loop](const std::string& id, const std::string& name,
                                                  const v1::CommandResult& r) {
     if (name != "dispatch.offer") return;

@@ -34,6 +34,8 @@ v1::Status::KindCase status_case_for(v1::DeviceKind kind) {
     case v1::DEVICE_KIND_POSTER: return v1::Status::kPoster;
     case v1::DEVICE_KIND_RIDER: return v1::Status::kRider;
     case v1::DEVICE_KIND_ENCODER: return v1::Status::kEncoder;
+    // A merchant terminal has no telemetry: any status it sends is refused.
+    case v1::DEVICE_KIND_MERCHANT: return v1::Status::KIND_NOT_SET;
     default: return v1::Status::KIND_NOT_SET;
   }
 }
@@ -69,6 +71,7 @@ Status validate_envelope(const v1::Envelope& e) {
       if (e.seq() == 0 || e.boot_id().empty()) return invalid("event without seq or boot_id");
       if (e.event().type().empty() || e.event().type().size() > 128) return invalid("event type empty or over 128 bytes");
       if (static_cast<size_t>(e.event().attributes_size()) > kMaxEventAttributes) return invalid("too many event attributes");
+      if (e.event().body().size() > kMaxEventBodyBytes) return invalid("event body over kMaxEventBodyBytes");
       if (e.event().outbox_floor_seq() > e.seq()) return invalid("outbox_floor_seq above seq");
       return {};
     case v1::Envelope::kPresence:

@@ -51,6 +51,7 @@ const char* kind_name(v1::DeviceKind kind) {
     case v1::DEVICE_KIND_POSTER: return "poster";
     case v1::DEVICE_KIND_RIDER: return "rider";
     case v1::DEVICE_KIND_ENCODER: return "encoder";
+    case v1::DEVICE_KIND_MERCHANT: return "merchant";
     default: return "unspecified";
   }
 }
@@ -59,8 +60,9 @@ Expected<v1::DeviceKind> parse_kind(std::string_view name) {
   if (name == "poster") return v1::DEVICE_KIND_POSTER;
   if (name == "rider") return v1::DEVICE_KIND_RIDER;
   if (name == "encoder") return v1::DEVICE_KIND_ENCODER;
-  return make_error(ErrorCode::kInvalidArgument,
-                    "unknown device kind '" + std::string(name.substr(0, 64)) + "' (expected poster, rider or encoder)");
+  if (name == "merchant") return v1::DEVICE_KIND_MERCHANT;
+  return make_error(ErrorCode::kInvalidArgument, "unknown device kind '" + std::string(name.substr(0, 64)) +
+                                                     "' (expected poster, rider, encoder or merchant)");
 }
 
 const char* channel_name(Channel channel) {

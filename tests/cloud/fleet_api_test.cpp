@@ -140,7 +140,7 @@ TEST_F(FleetApiTest, PagingWalksEveryDeviceOnceInIdOrder) {
 }
 
 TEST_F(FleetApiTest, BadQueryValuesAre400WithTheAllowedValues) {
-  expect_error(call("GET", "/v1/devices?kind=robot"), 400, "poster, rider or encoder");
+  expect_error(call("GET", "/v1/devices?kind=robot"), 400, "poster, rider, encoder or merchant");
   expect_error(call("GET", "/v1/devices?online=maybe"), 400, "true or false");
   expect_error(call("GET", "/v1/devices?page_size=0"), 400, "from 1 to 1000");
   expect_error(call("GET", "/v1/devices?page_size=abc"), 400, "from 1 to 1000");

@@ -32,6 +32,20 @@ TEST_F(ValidatorTest, AcceptsStatusPresenceAndResult) {
   }
 }
 
+TEST_F(ValidatorTest, AcceptsAMerchantOrderEventButNoMerchantStatus) {
+  auto m = address("m1", "s1", v1::DEVICE_KIND_MERCHANT);
+  auto w = event(m, "boot-a", 3, 0, v1::PRIORITY_HIGH, "order.create");
+  auto v = validator.check(w.topic, w.payload);
+  ASSERT_TRUE(v.ok()) << v.detail;
+  EXPECT_EQ(w.topic, "tw/v1/site/s1/merchant/m1/event");
+  EXPECT_EQ(v.message->topic.address.kind, v1::DEVICE_KIND_MERCHANT);
+  auto s = envelope(m, "", 0);
+  s.mutable_status()->mutable_poster()->set_brightness_pct(50);
+  auto refused = validator.check(*topics::device_topic(m, topics::Channel::kStatus), codec::encode(s));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.reason, RejectReason::kInvalidField);
+}
+
 TEST_F(ValidatorTest, RejectsBadTopic) {
   auto w = event(d1, "b", 1);
   for (const std::string topic : {"tw/v1/site/s1/poster/d1/bogus", "tw/v1/site/s1/toaster/d1/event",

@@ -42,6 +42,25 @@ TEST(Codec, RejectReasonsAreDistinct) {
   EXPECT_EQ(decode_device_message(ev, encode(unnumbered)).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Codec, EventBodyIsBoundedAndMerchantsSendNoStatus) {
+  topics::DeviceTopic merchant{{"site1", v1::DEVICE_KIND_MERCHANT, "m1"}, topics::Channel::kEvent};
+  auto e = poster_event();
+  e.set_device_id("m1");
+  e.set_kind(v1::DEVICE_KIND_MERCHANT);
+  e.mutable_event()->set_type("order.create");
+  e.mutable_event()->set_body(std::string(kMaxEventBodyBytes, 'b'));
+  EXPECT_TRUE(decode_device_message(merchant, encode(e)).ok());
+  e.mutable_event()->set_body(std::string(kMaxEventBodyBytes + 1, 'b'));
+  EXPECT_EQ(decode_device_message(merchant, encode(e)).error().code, ErrorCode::kInvalidArgument);
+
+  v1::Envelope s;
+  s.set_device_id("m1");
+  s.set_site("site1");
+  s.set_kind(v1::DEVICE_KIND_MERCHANT);
+  s.mutable_status()->mutable_rider()->set_lat(1);
+  EXPECT_FALSE(validate_envelope(s).ok());
+}
+
 TEST(Codec, StatusMustMatchKindAndRanges) {
   v1::Envelope e = poster_event();
   e.mutable_status()->mutable_rider()->set_lat(10);

@@ -30,6 +30,18 @@ TEST(Topics, RefusesWildcardsAndBadShapes) {
   }
 }
 
+TEST(Topics, MerchantIsAKindLikeTheOthers) {
+  auto t = device_topic({"site-1", v1::DEVICE_KIND_MERCHANT, "m-7"}, Channel::kEvent);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, "tw/v1/site/site-1/merchant/m-7/event");
+  auto p = parse_device_topic(*t);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->address.kind, v1::DEVICE_KIND_MERCHANT);
+  // Kind names are exact: a near miss is still an unknown kind.
+  EXPECT_FALSE(parse_device_topic("tw/v1/site/s/merchants/m/event").ok());
+  EXPECT_FALSE(parse_device_topic("tw/v1/site/s/Merchant/m/event").ok());
+}
+
 TEST(Topics, UplinkFiltersCoverOnlyUplinkChannels) {
   auto f = site_uplink_filters("s1");
   ASSERT_EQ(f.size(), 4u);

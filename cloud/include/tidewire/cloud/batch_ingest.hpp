@@ -39,6 +39,10 @@ struct IngestObserver {
       on_rider_status;
   // Events of rider devices whose type starts with "order.".
   std::function<void(const std::string& device_id, const v1::Event& event)> on_rider_event;
+  // Events of merchant devices whose type starts with "order." (the whole envelope: the
+  // dispatcher keys a merchant's order on its (device, boot, seq)). Only items that pass
+  // validation and belong to the batch's site are passed on.
+  std::function<void(const v1::Envelope& envelope)> on_merchant_event;
   // Results of commands named "dispatch.*" (the name looked up in the registry).
   std::function<void(const std::string& device_id, const std::string& command_name, const v1::CommandResult& result)>
       on_dispatch_result;

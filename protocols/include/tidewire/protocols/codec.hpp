@@ -22,6 +22,9 @@ inline constexpr size_t kMaxBatchFrameBytes = 8 * 1024 * 1024;
 inline constexpr size_t kMaxBatchRawBytes = 32 * 1024 * 1024;
 inline constexpr size_t kMaxCommandBytes = 16 * 1024;
 inline constexpr size_t kMaxEventAttributes = 64;
+// Event.body (a merchant's OrderRequest is ~100 bytes): generous, yet far below the
+// envelope limit so one event can never crowd a batch.
+inline constexpr size_t kMaxEventBodyBytes = 8 * 1024;
 
 std::string encode(const google::protobuf::MessageLite& message);
 

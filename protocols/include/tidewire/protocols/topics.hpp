@@ -11,7 +11,8 @@
 //                   audience: customer | merchant | rider; payload v1::OrderUpdate
 //
 // Ids are 1..64 characters of [A-Za-z0-9_.-], so they can never contain MQTT
-// wildcards or level separators. Kinds are poster | rider | encoder.
+// wildcards or level separators. Kinds are poster | rider | encoder | merchant; any other
+// kind level is refused (parse_device_topic), so the edge drops it as bad_topic.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -88,6 +88,11 @@ class Dispatcher {
   void on_rider_event(const std::string& rider_id, const v1::Event& event);
   // The result of a "dispatch.offer" command from `rider_id`.
   void on_offer_result(const std::string& rider_id, const v1::CommandResult& result);
+  // A merchant terminal's Event "order.create" (body: OrderRequest) as relayed, with the
+  // envelope for its identity and (device, boot, seq). Creates the order through the same
+  // checks as HTTP, for the merchant the device is only, and answers on the merchant's
+  // update topic (dispatcher_merchant_orders.cpp, docs/dispatch.md "On the wire").
+  void on_merchant_event(const v1::Envelope& envelope);
 
   // Timers: expires due offers, runs a batch round (or the instant retry sweep) when due.
   void run_due();
