@@ -4,7 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "dispatcher_test_support.hpp"
+#include "sqlite/sqlite_registry.hpp"
+#include "tests/cloud/cloud_test_support.hpp"
+#include "tests/fakes/fake_transport.hpp"
+#include "tidewire/cloud/batch_ingest.hpp"
+#include "tidewire/protocols/batch_frame.hpp"
 #include "tidewire/protocols/codec.hpp"
+#include "tidewire/protocols/topics.hpp"
 
 namespace tidewire::dispatch {
 namespace {
@@ -250,6 +256,43 @@ TEST_F(MerchantOrderTest, OtherMerchantEventsAreNotOrders) {
   EXPECT_FALSE(dispatcher.view_order("o1").ok());
   EXPECT_TRUE(updates.updates.empty());
   EXPECT_EQ(metrics.counter_total("tw_dispatch_rejects_total"), 0u);
+}
+
+// The same path through the real ingest (SQLite registry): BatchIngest hands merchant
+// order events to the dispatcher, re-delivered batches included, and never an item it
+// refused.
+TEST_F(MerchantOrderTest, BatchIngestRoutesOnlyValidMerchantEventsOfItsSite) {
+  namespace ct = cloud::testing;
+  auto registry = cloud::SqliteRegistry::open({ct::temp_db_path(), 120'000}, clock);
+  ASSERT_TRUE(registry) << registry.error().message;
+  tidewire::testing::FakeTransport mqtt;
+  mqtt.set_connected(true);
+  cloud::BatchIngest ingest(**registry, mqtt, metrics, clock);
+  cloud::IngestObserver observer;
+  observer.on_merchant_event = [this](const v1::Envelope& e) { dispatcher.on_merchant_event(e); };
+  ingest.set_observer(std::move(observer));
+  uint64_t batch_id = 0;
+  auto deliver = [&](std::vector<v1::BatchItem> items) {
+    auto b = ct::batch("edge-1", ++batch_id, std::move(items), "site-1");
+    ingest.process(
+        {*topics::edge_topic("edge-1", topics::EdgeChannel::kBatch), codec::encode_batch_frame(b, 0), 1, false});
+  };
+
+  auto good = create_event(request("o1"), 1);
+  deliver({ct::item(good, kT0)});
+  deliver({ct::item(good, kT0)});  // the edge saw no ack and re-sent the batch
+  EXPECT_EQ(dispatcher.book().count(OrderState::kCreated), 1u);
+  EXPECT_EQ(outcomes("created"), 1u);
+  EXPECT_EQ(outcomes("duplicate"), 1u);
+
+  auto other_site = create_event(request("o2"), 2);
+  other_site.set_site("site-9");  // this edge relays site-1 only
+  auto unnumbered = create_event(request("o3"), 3);
+  unnumbered.set_seq(0);
+  deliver({ct::item(other_site, kT0), ct::item(unnumbered, kT0)});
+  EXPECT_FALSE(dispatcher.view_order("o2").ok());
+  EXPECT_FALSE(dispatcher.view_order("o3").ok());
+  EXPECT_EQ(outcomes("refused"), 0u);  // never reached the dispatcher
 }
 
 }  // namespace
