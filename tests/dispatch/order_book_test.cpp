@@ -194,18 +194,39 @@ TEST_F(OrderBookTest, PickupAndDeliveryByTheAssignedRiderCloseTheOrder) {
   EXPECT_TRUE(b_.book.pick_up({"o1", "rider-1", false, 0, 0})->duplicate);
 }
 
+// After a kill -9 of the cloud an edge re-sends the lost batch holding a pickup report
+// after the newer batch holding the delivery (DispatchFaultTest): the delivery implies it.
+TEST_F(OrderBookTest, ADeliveryBeforeItsLatePickupReportImpliesThePickup) {
+  b_.place("o1");
+  auto offer = b_.offer("rider-1", {"o1"});
+  ASSERT_TRUE(b_.book.answer(offer, "rider-1", true).ok());
+  expect_refused("deliver", "not_assigned_rider", ErrorCode::kConflict, [&] {
+    return b_.book.deliver({"o1", "rider-2", false, 0, 0});
+  });
+  auto delivered = b_.book.deliver({"o1", "rider-1", false, 0, 0});
+  ASSERT_TRUE(delivered.ok()) << delivered.error().describe();
+  EXPECT_TRUE(has_notification(*delivered, Audience::kCustomer, "cust-1", "picked_up"));
+  EXPECT_TRUE(has_notification(*delivered, Audience::kCustomer, "cust-1", "delivered"));
+  EXPECT_EQ(b_.state("o1"), OrderState::kDelivered);
+  EXPECT_TRUE(b_.book.orders_of_rider("rider-1").empty());
+  std::vector<std::string> events;
+  for (const auto& e : b_.book.find("o1")->timeline) events.push_back(e.event);
+  EXPECT_EQ(events, (std::vector<std::string>{"created", "offered", "assigned", "picked_up", "delivered"}));
+  EXPECT_TRUE(b_.book.pick_up({"o1", "rider-1", false, 0, 0})->duplicate);
+}
+
 TEST_F(OrderBookTest, ReportsFromAnotherRiderOrOutOfOrderAreRefused) {
   b_.place("o1");
   expect_refused("pick_up", "invalid_transition", ErrorCode::kConflict, [&] {
     return b_.book.pick_up({"o1", "rider-1", false, 0, 0});
   });
+  expect_refused("deliver", "invalid_transition", ErrorCode::kConflict, [&] {
+    return b_.book.deliver({"o1", "rider-1", false, 0, 0});
+  });
   auto offer = b_.offer("rider-1", {"o1"});
   ASSERT_TRUE(b_.book.answer(offer, "rider-1", true).ok());
   expect_refused("pick_up", "not_assigned_rider", ErrorCode::kConflict, [&] {
     return b_.book.pick_up({"o1", "rider-2", false, 0, 0});
-  });
-  expect_refused("deliver", "invalid_transition", ErrorCode::kConflict, [&] {
-    return b_.book.deliver({"o1", "rider-1", false, 0, 0});
   });
   expect_refused("pick_up", "unknown_order", ErrorCode::kNotFound, [&] {
     return b_.book.pick_up({"o9", "rider-1", false, 0, 0});
