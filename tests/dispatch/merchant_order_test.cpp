@@ -69,8 +69,8 @@ TEST_F(MerchantOrderTest, CreatesTheOrderForTheMerchantTheDeviceIsAndTellsIt) {
   ASSERT_TRUE(view.ok()) << view.error().message;
   EXPECT_EQ(view->merchant_id(), "m1");
   EXPECT_EQ(view->state(), v1::ORDER_STATE_CREATED);  // no rider to offer it to
-  EXPECT_EQ(view->pickup_lat(), kLat);                 // the merchant's place, as for HTTP
-  EXPECT_EQ(view->placed_ms(), kT0);                   // placed_ms 0 = when the cloud got it
+  EXPECT_EQ(view->pickup_lat(), kLat);                // the merchant's place, as for HTTP
+  EXPECT_EQ(view->placed_ms(), kT0);                  // placed_ms 0 = when the cloud got it
   auto got = answers();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].event(), "created");

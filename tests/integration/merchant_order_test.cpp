@@ -245,8 +245,7 @@ TEST_F(MerchantOrderTest, SpoofedMalformedAndUnknownKindsAreRefusedAndCounted) {
   terminal_->publish("tw/v1/site/" + stack_->options().site + "/toaster/t-1/event",
                      order_create("t-1", 1, order_request("o-toaster", "t-1")));
   // A rider device cannot place orders either (the cloud routes only merchant events).
-  send("r-1", 1, order_create("r-1", 1, order_request("o-rider", "m-1"), v1::DEVICE_KIND_RIDER),
-       v1::DEVICE_KIND_RIDER);
+  send("r-1", 1, order_create("r-1", 1, order_request("o-rider", "m-1"), v1::DEVICE_KIND_RIDER), v1::DEVICE_KIND_RIDER);
   // Then a good one: once it exists, everything sent before it has been through.
   send("m-1", 3, order_create("m-1", 3, order_request("o-good")));
 
