@@ -1,9 +1,10 @@
 // Bundling in the batch policy: the route estimate (plan_bundle) on its own, and batch
 // rounds that offer a second order to a rider already heading to the same merchant only
 // when both promised times hold (Dispatcher with fakes and a ManualClock).
+#include "cloud/dispatch/src/bundle.hpp"
+
 #include <gtest/gtest.h>
 
-#include "cloud/dispatch/src/bundle.hpp"
 #include "dispatcher_test_support.hpp"
 
 namespace tidewire::dispatch {

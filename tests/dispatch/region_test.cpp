@@ -1,9 +1,10 @@
 // Dispatch regions: the --dispatch-regions parser and its checks, and a Dispatcher whose
 // regions run different policies side by side (fakes, ManualClock).
+#include "tidewire/dispatch/region.hpp"
+
 #include <gtest/gtest.h>
 
 #include "dispatcher_test_support.hpp"
-#include "tidewire/dispatch/region.hpp"
 
 namespace tidewire::dispatch {
 namespace {

@@ -83,7 +83,10 @@ class RouteSearch {
 };
 
 Leg leg_of(const Order& o) {
-  return Leg{{o.pickup_lat, o.pickup_lon}, {o.dropoff_lat, o.dropoff_lon}, o.ready_ms, o.promised_ms,
+  return Leg{{o.pickup_lat, o.pickup_lon},
+             {o.dropoff_lat, o.dropoff_lon},
+             o.ready_ms,
+             o.promised_ms,
              o.state == OrderState::kPickedUp};
 }
 

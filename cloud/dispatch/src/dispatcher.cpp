@@ -69,7 +69,11 @@ void Dispatcher::reject(const char* reason) {
 
 void Dispatcher::publish(const Transition& transition) {
   for (const auto& n : transition.notifications) {
+    // Keeps riders_holding_ to the riders holding orders now (publish runs after the book changed).
     if (n.state == OrderState::kAssigned && !n.rider_id.empty()) riders_holding_.insert(n.rider_id);
+    if (!is_open(n.state) && !n.rider_id.empty() && book_->orders_of_rider(n.rider_id).empty()) {
+      riders_holding_.erase(n.rider_id);
+    }
     // A rider told of a cancellation also gets it as a command, so the terminal drops the
     // order even if no app listens to its update topic (docs/dispatch.md, "On the wire").
     if (n.audience == Audience::kRider && n.event == "cancelled") {
@@ -205,7 +209,9 @@ bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, con
   metrics_
       .counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", policy}})
       .inc();
-  if (bundled) metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)").inc();
+  if (bundled) {
+    metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)").inc();
+  }
   publish(made->transition);
   if (auto* c = counters(rider_id)) ++c->offers_received;
   auto sent = sender_.send_offer(rider_id, made->message);

@@ -41,8 +41,8 @@ std::optional<double> number(const std::string& text) {
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -98,10 +98,11 @@ Expected<std::vector<Region>> parse_regions(const std::string& text) {
   // One trailing ';' is tolerated (easy to leave when editing a config file).
   if (parts.size() > 1 && parts.back().empty()) parts.pop_back();
   if (parts.size() > kMaxRegions) {
-    return bad("at most " + std::to_string(kMaxRegions) + " dispatch regions, got " + std::to_string(parts.size()));
+    return bad("at most " + std::to_string(kMaxRegions) + " dispatch regions, got " + std::to_string(parts.size()))
+        .with_context("--dispatch-regions");
   }
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].empty()) return bad(label(i, "") + " is empty (two ';' in a row?)");
+    if (parts[i].empty()) return bad(label(i, "") + " is empty (two ';' in a row?)").with_context("--dispatch-regions");
     auto r = parse_one(i, parts[i]);
     if (!r) return r.error().with_context("--dispatch-regions");
     out.push_back(std::move(*r));
@@ -118,11 +119,11 @@ Status validate(const std::vector<Region>& regions) {
     const Region& r = regions[i];
     if (!valid_name(r.name)) return bad(label(i, r.name) + ": the name must be 1-32 characters of [A-Za-z0-9_.-]");
     for (size_t j = 0; j < i; ++j) {
-      if (regions[j].name == r.name) return bad(label(i, r.name) + ": the name is already used by region " +
-                                                std::to_string(j + 1));
+      if (regions[j].name == r.name)
+        return bad(label(i, r.name) + ": the name is already used by region " + std::to_string(j + 1));
     }
-    bool finite = std::isfinite(r.lat_min) && std::isfinite(r.lat_max) && std::isfinite(r.lon_min) &&
-                  std::isfinite(r.lon_max);
+    bool finite =
+        std::isfinite(r.lat_min) && std::isfinite(r.lat_max) && std::isfinite(r.lon_min) && std::isfinite(r.lon_max);
     if (!finite || r.lat_min < -90 || r.lat_max > 90 || r.lon_min < -180 || r.lon_max > 180) {
       return bad(label(i, r.name) + ": latitudes must be within -90..90 and longitudes within -180..180");
     }

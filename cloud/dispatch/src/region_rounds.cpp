@@ -95,8 +95,9 @@ void Dispatcher::run_batch_round(const std::vector<const Order*>& orders, const 
   // to its waiting penalty too keeps it from being the one left out when riders are
   // scarce: the longer an order waited, the more leaving it out costs.
   auto accrued = [&](const Order& o) {
-    double s = options_.policy.ready_weight * static_cast<double>(std::max<int64_t>(0, now - o.ready_ms)) / 1000.0 +
-               options_.policy.promised_weight * static_cast<double>(std::max<int64_t>(0, now - o.promised_ms)) / 1000.0;
+    double s =
+        options_.policy.ready_weight * static_cast<double>(std::max<int64_t>(0, now - o.ready_ms)) / 1000.0 +
+        options_.policy.promised_weight * static_cast<double>(std::max<int64_t>(0, now - o.promised_ms)) / 1000.0;
     return std::min<Cost>(2 * to_cost(s), kMaxCost - kWaitPenalty);
   };
   BundleRiders bundles(options_.policy.bundle_radius_m);

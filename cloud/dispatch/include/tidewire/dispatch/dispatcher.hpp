@@ -144,8 +144,8 @@ class Dispatcher {
   std::unordered_map<std::string, RiderCounters> rider_counters_;
   int64_t next_round_ms_ = 0;             // the default round
   std::vector<int64_t> region_round_ms_;  // each region's next batch round (0: instant region)
-  // Riders who were assigned an order and may still hold it: where a batch round looks for
-  // bundles (the RiderIndex grid holds free riders only). Pruned by each round.
+  // Riders holding orders: where a batch round looks for bundles (the RiderIndex grid holds
+  // free riders only). Kept by publish() as orders are assigned and closed.
   std::set<std::string> riders_holding_;
 };
 
