@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <iostream>
 #include <tuple>
+#include <utility>
 
 #include "http/server.hpp"
 #include "sqlite/sqlite_order_store.hpp"
@@ -168,19 +169,35 @@ int run(const Config& config) {
   dispatch::DispatchLoop dispatch_loop(dispatcher, clock, metrics,
                                        static_cast<size_t>(config.integer("dispatch-queue")));
   IngestObserver observer;
+  // Rider status is latest-wins: a full queue drops it and the next report covers it.
+  // Reports, answers and merchant orders decide things: they must be applied before the
+  // batch is acked, or a crash (or a full queue) between ack and apply would lose them
+  // for good. So the hooks note a refused hand-off, and settle() waits for the loop to
+  // run everything handed to it (its queue is FIFO); either failing withholds the ack and
+  // the edge re-sends the batch, whose copies the OrderBook absorbs. All on the ingest
+  // thread, so a plain flag does.
+  auto handoff_refused = std::make_shared<bool>(false);
+  auto hand_off = [&dispatch_loop, handoff_refused](std::function<void(dispatch::Dispatcher&)> task) {
+    if (!dispatch_loop.post(std::move(task))) *handoff_refused = true;
+  };
   observer.on_rider_status = [&dispatch_loop](const std::string& id, const v1::RiderStatus& s, int64_t at) {
     dispatch_loop.post([id, s, at](dispatch::Dispatcher& d) { d.on_rider_status(id, s, at); });
   };
-  observer.on_rider_event = [&dispatch_loop](const std::string& id, const v1::Event& e) {
-    dispatch_loop.post([id, e](dispatch::Dispatcher& d) { d.on_rider_event(id, e); });
+  observer.on_rider_event = [hand_off](const std::string& id, const v1::Event& e) {
+    hand_off([id, e](dispatch::Dispatcher& d) { d.on_rider_event(id, e); });
   };
-  observer.on_merchant_event = [&dispatch_loop](const v1::Envelope& env) {
-    dispatch_loop.post([env](dispatch::Dispatcher& d) { d.on_merchant_event(env); });
+  observer.on_merchant_event = [hand_off](const v1::Envelope& env) {
+    hand_off([env](dispatch::Dispatcher& d) { d.on_merchant_event(env); });
   };
-  observer.on_dispatch_result = [&dispatch_loop](const std::string& id, const std::string& name,
-                                                 const v1::CommandResult& r) {
+  observer.on_dispatch_result = [hand_off](const std::string& id, const std::string& name,
+                                           const v1::CommandResult& r) {
     if (name != "dispatch.offer") return;
-    dispatch_loop.post([id, r](dispatch::Dispatcher& d) { d.on_offer_result(id, r); });
+    hand_off([id, r](dispatch::Dispatcher& d) { d.on_offer_result(id, r); });
+  };
+  observer.settle = [&dispatch_loop, handoff_refused]() {
+    bool refused = std::exchange(*handoff_refused, false);
+    auto applied = dispatch_loop.call([](dispatch::Dispatcher&) -> Status { return {}; }, 10'000);
+    return !refused && applied.ok();
   };
   ingest.set_observer(std::move(observer));
   dispatch_loop.start();

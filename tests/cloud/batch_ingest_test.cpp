@@ -141,6 +141,41 @@ TEST_F(BatchIngestTest, StoredButUnackableBatchIsCountedAndAckedAsDuplicatesOnRe
   EXPECT_EQ(got[0].duplicates(), 1u);
 }
 
+TEST_F(BatchIngestTest, ABatchWhoseOrderReportsTheDispatcherCouldNotApplyIsNotAckedUntilItCan) {
+  BatchIngest ingest(*registry_, transport_, metrics_, clock_);
+  int seen = 0, settles = 0;
+  bool dispatcher_busy = true;
+  IngestObserver observer;
+  observer.on_rider_event = [&](const std::string&, const v1::Event&) { ++seen; };
+  observer.settle = [&] {
+    ++settles;
+    return !dispatcher_busy;
+  };
+  ingest.set_observer(std::move(observer));
+  Who rider{"rider-1", "site-a", v1::DEVICE_KIND_RIDER, "boot-1"};
+  auto b = batch("edge-1", 1, {event_item(rider, 1, kT0, "order.delivered")});
+  transport::Message frame{batch_topic("edge-1"), codec::encode_batch_frame(b, 0), 1, false};
+
+  ingest.process(frame);  // stored, but the dispatcher did not take it: no ack
+  EXPECT_TRUE(acks("edge-1").empty());
+  EXPECT_EQ(metrics_.counter_value("tw_cloud_batches_total", {{"result", "handoff_failed"}}), 1u);
+
+  dispatcher_busy = false;
+  ingest.process(frame);  // the edge's re-send: handed on again, applied, acked
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(settles, 2);
+  auto got = acks("edge-1");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].duplicates(), 1u);
+
+  // A batch with nothing for the dispatcher is acked without waiting on it.
+  dispatcher_busy = true;
+  ingest.process({batch_topic("edge-1"), codec::encode_batch_frame(batch("edge-1", 2, {event_item(Who{}, 1)}), 0), 1,
+                  false});
+  EXPECT_EQ(settles, 2);
+  EXPECT_EQ(acks("edge-1").size(), 2u);
+}
+
 TEST_F(BatchIngestTest, FullQueueRefusesFramesAndCountsThem) {
   IngestOptions options;
   options.max_queue_frames = 2;

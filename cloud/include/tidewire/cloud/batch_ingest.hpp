@@ -32,7 +32,7 @@ struct IngestOptions {
 // Hooks for services that react to what devices report (the dispatcher). Called on the
 // ingest worker after the batch committed, before it is acked, for every item of the
 // batch, including re-delivered copies (consumers must absorb duplicates). They must not
-// block: post the work elsewhere. Any of them may be empty.
+// block: post the work elsewhere, and wait for it in settle(). Any of them may be empty.
 struct IngestObserver {
   // Status of a rider device; reported_ms is the edge's receive time (device time if 0).
   std::function<void(const std::string& device_id, const v1::RiderStatus& status, int64_t reported_ms)>
@@ -46,6 +46,11 @@ struct IngestObserver {
   // Results of commands named "dispatch.*" (the name looked up in the registry).
   std::function<void(const std::string& device_id, const std::string& command_name, const v1::CommandResult& result)>
       on_dispatch_result;
+  // Called once per batch after the hooks, when on_rider_event, on_merchant_event or
+  // on_dispatch_result saw an item: true once everything they handed on is applied
+  // durably. False (a full queue, no answer in time) withholds the batch's ack, so the
+  // edge re-sends it (tw_cloud_batches_total{result="handoff_failed"}). Empty = true.
+  std::function<bool()> settle;
 };
 
 class BatchIngest {
@@ -77,7 +82,8 @@ class BatchIngest {
   void run();
   void reject_frame(const char* reason, const std::string& topic, const std::string& why);
   void warn_rate_limited(const std::string& line);
-  void notify_observer(const v1::EdgeBatch& batch);
+  // False when settle() says the hand-off did not complete: the batch is not acked.
+  bool notify_observer(const v1::EdgeBatch& batch);
 
   FleetRegistry& registry_;
   transport::Transport& transport_;
