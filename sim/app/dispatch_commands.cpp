@@ -20,7 +20,7 @@ int cmd_gen_day(int argc, char** argv) {
                  {"riders", Type::kString, "riders.csv", "riders file to write"},
                  {"seed", Type::kInt, "1", "randomness seed"},
                  {"orders-per-day", Type::kInt, "2000", "orders in the day"},
-                 {"rider-count", Type::kInt, "120", "riders in the day"},
+                 {"rider-count", Type::kInt, "200", "riders in the day"},
                  {"city-radius-m", Type::kInt, "6000", "orders and riders lie within this of the centre"},
                  {"log-level", Type::kString, "warn", "debug | info | warn | error"}});
   // The spelling `--riders N` is the rider count when N is a number.

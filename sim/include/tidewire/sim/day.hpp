@@ -33,7 +33,7 @@ struct Day {
 struct DayOptions {
   uint64_t seed = 1;
   int orders = 2'000;
-  int riders = 120;
+  int riders = 200;
   double centre_lat = 31.2304;  // Shanghai, People's Square
   double centre_lon = 121.4737;
   double city_radius_m = 6'000;
