@@ -73,6 +73,28 @@ TEST_F(InstantTest, ExpiryReoffersToAnotherRider) {
   EXPECT_TRUE(updates.has(Audience::kRider, "r-near", "offer_timed_out"));
 }
 
+TEST_F(InstantTest, ALateAcceptIsRefusedAndTheTerminalIsToldToDropTheOrder) {
+  ASSERT_TRUE(dispatcher.create_order(testing::order_request("o1", "m1"), ""));
+  auto first = sender.sent[0];
+  clock.advance_ms(30'000);
+  dispatcher.run_due();  // timed out: re-offered to r-far
+  ASSERT_EQ(sender.sent.size(), 2u);
+  // r-near's accept arrives now: refused, and its terminal must not ride for o1.
+  dispatcher.on_offer_result("r-near", testing::answer(first.command_id, first.offer.offer_id(), "r-near", true));
+  EXPECT_TRUE(order("o1").rider_id.empty());
+  ASSERT_EQ(sender.cancels.size(), 1u);
+  EXPECT_EQ(sender.cancels[0], std::make_pair(std::string("r-near"), std::string("o1")));
+  EXPECT_EQ(dispatcher.stats().stale_accepts(), 1u);
+  // A late accept by a device the offer was not made to tells nobody anything.
+  dispatcher.on_offer_result("r-busy", testing::answer(first.command_id, first.offer.offer_id(), "r-busy", true));
+  EXPECT_EQ(sender.cancels.size(), 1u);
+  // The rider now holding the offer accepts in time: assigned, and not told to drop it.
+  auto second = sender.sent[1];
+  dispatcher.on_offer_result("r-far", testing::answer(second.command_id, second.offer.offer_id(), "r-far", true));
+  EXPECT_EQ(order("o1").rider_id, "r-far");
+  EXPECT_EQ(sender.cancels.size(), 1u);
+}
+
 TEST_F(InstantTest, AnswerFromAnotherRiderIsRefused) {
   ASSERT_TRUE(dispatcher.create_order(testing::order_request("o1", "m1"), ""));
   auto first = sender.sent[0];

@@ -163,6 +163,8 @@ v1::DispatchStats Dispatcher::stats() const {
   s.set_policy(policy_name(options_.policy.kind));  // the default; regions are in the log and docs
   s.set_riders_on_shift(riders_.size());
   s.set_riders_available(riders_.available_count());
+  s.set_offers_bundled(offers_bundled_);
+  s.set_stale_accepts(stale_accepts_);
   return s;
 }
 
@@ -211,7 +213,9 @@ bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, con
       .inc();
   if (bundled) {
     metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)").inc();
+    ++offers_bundled_;
   }
+  remember_offer(made->offer.offer_id, rider_id, {order_id});
   publish(made->transition);
   if (auto* c = counters(rider_id)) ++c->offers_received;
   auto sent = sender_.send_offer(rider_id, made->message);

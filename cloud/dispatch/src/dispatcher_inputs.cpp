@@ -78,6 +78,7 @@ void Dispatcher::answer(const std::string& offer_id, const std::string& rider_id
   if (!t) {
     TW_INFO(kLog, "answer (" << via << ") of rider " << rider_id << " to " << offer_id
                              << " refused: " << t.error().message);
+    if (accept) drop_stale_accept(offer_id, rider_id);
     return;  // counted by the book
   }
   publish(*t);
@@ -90,6 +91,37 @@ void Dispatcher::answer(const std::string& offer_id, const std::string& rider_id
       if (const Order* o = book_->find(id)) place_instant(*o);
   }
   update_gauges();
+}
+
+void Dispatcher::remember_offer(const std::string& offer_id, const std::string& rider_id,
+                                const std::vector<std::string>& orders) {
+  constexpr size_t kRecentOffers = 50'000;  // hours of offers at city scale; bounded memory
+  if (!recent_offers_.emplace(offer_id, RecentOffer{rider_id, orders}).second) return;
+  recent_offer_order_.push_back(offer_id);
+  while (recent_offer_order_.size() > kRecentOffers) {
+    recent_offers_.erase(recent_offer_order_.front());
+    recent_offer_order_.pop_front();
+  }
+}
+
+void Dispatcher::drop_stale_accept(const std::string& offer_id, const std::string& rider_id) {
+  auto it = recent_offers_.find(offer_id);
+  if (it == recent_offers_.end() || it->second.rider_id != rider_id) return;  // not this rider's offer
+  bool told = false;
+  for (const auto& order_id : it->second.order_ids) {
+    const Order* order = book_->find(order_id);
+    if (order != nullptr && order->rider_id == rider_id) continue;  // it is the rider's after all
+    if (auto st = sender_.send_cancel(rider_id, order_id); !st) {
+      metrics_.counter("tw_dispatch_cancel_commands_failed_total", "dispatch.cancel commands not created").inc();
+      continue;
+    }
+    told = true;
+  }
+  if (told) {
+    ++stale_accepts_;
+    metrics_.counter("tw_dispatch_stale_accepts_total", "Late accepts whose terminal was told to drop the orders").inc();
+    TW_INFO(kLog, "rider " << rider_id << " accepted " << offer_id << " too late; told the terminal to drop it");
+  }
 }
 
 void Dispatcher::on_offer_result(const std::string& rider_id, const v1::CommandResult& result) {

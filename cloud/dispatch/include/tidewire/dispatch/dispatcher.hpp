@@ -9,6 +9,7 @@
 // DispatchLoop (dispatch_loop.hpp) thread; unit tests call the methods directly and drive
 // time with a ManualClock and run_due(). Clock& and Random& are injected.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -124,6 +125,8 @@ class Dispatcher {
   bool rider_is_free(const std::string& rider_id) const;
   bool make_offer(const std::string& rider_id, const Order& order, const Plan& plan);
   void answer(const std::string& offer_id, const std::string& rider_id, bool accept, const char* via);
+  void remember_offer(const std::string& offer_id, const std::string& rider_id, const std::vector<std::string>& orders);
+  void drop_stale_accept(const std::string& offer_id, const std::string& rider_id);
   RiderCounters* counters(const std::string& rider_id);
   void reject(const char* reason);
   void update_gauges();
@@ -141,6 +144,17 @@ class Dispatcher {
   std::unique_ptr<OrderBook> book_;
   RiderIndex riders_;
   std::unordered_map<std::string, std::string> offer_of_command_;  // command id -> offer id
+  // Recent offers (bounded, oldest forgotten first): an accept that arrives after its offer
+  // expired or was resolved is refused, but the terminal already believes it holds the
+  // orders, so the dispatcher tells it to drop them (drop_stale_accept).
+  struct RecentOffer {
+    std::string rider_id;
+    std::vector<std::string> order_ids;
+  };
+  std::unordered_map<std::string, RecentOffer> recent_offers_;
+  std::deque<std::string> recent_offer_order_;
+  uint64_t offers_bundled_ = 0;
+  uint64_t stale_accepts_ = 0;
   std::unordered_map<std::string, RiderCounters> rider_counters_;
   int64_t next_round_ms_ = 0;             // the default round
   std::vector<int64_t> region_round_ms_;  // each region's next batch round (0: instant region)
