@@ -26,23 +26,13 @@ constexpr int kRiders = 40;
 constexpr int kOrders = 160;
 constexpr int kMerchants = 6;
 constexpr int64_t kOrderGapMs = 100;  // the client places ~10 orders a second
-// The rider terminals' clock runs its steady time this much faster than real time, so a
-// trip (ride to the merchant, 240 s there, ride, 240 s at the door) takes seconds, not a
-// quarter of an hour. Their wall time stays true: offer deadlines and report times must
-// agree with the cloud's clock. FleetOptions has no service-time or speed knob yet.
-constexpr int64_t kRideScale = 100;
+// The rider terminals ride and serve this much faster than real riders, so a trip (ride
+// to the merchant, 240 s there, ride, 240 s at the door) takes seconds, not a quarter of an
+// hour. Their clock is the real one: offer deadlines and report times agree with the cloud.
+constexpr double kRideScale = 100;
 // Central Shanghai, the centre of the disc the simulated riders roam (SimHalOptions).
 constexpr double kCentreLat = 31.2304;
 constexpr double kCentreLon = 121.4737;
-
-class FastRideClock final : public Clock {
- public:
-  int64_t wall_ms() const override { return real_.wall_ms(); }
-  int64_t steady_ms() const override { return real_.steady_ms() * kRideScale; }
-
- private:
-  SystemClock real_;
-};
 
 template <typename T>
 T from_json(const std::string& body) {
@@ -289,7 +279,7 @@ class DispatchFaultTest : public StackTest {
     return problems;
   }
 
-  FastRideClock ride_clock_;
+  SystemClock clock_;
 };
 
 TEST_F(DispatchFaultTest, KilledCloudLosesNoOrderAndAssignsNoneTwice) {
@@ -311,10 +301,12 @@ TEST_F(DispatchFaultTest, KilledCloudLosesNoOrderAndAssignsNoneTwice) {
   fo.broker_port = stack_->site_broker_port();
   fo.riders = kRiders;
   fo.event_interval_ms = 0;  // no made-up orders: every order a rider carries is dispatched
-  // Session timers run on the fast clock; these are 1.5 s and 3 s of real time.
-  fo.status_interval_ms = 1500 * kRideScale;
-  fo.resend_timeout_ms = 3000 * kRideScale;
-  fleet_ = std::make_unique<sim::Fleet>(fo, ride_clock_, metrics_);
+  fo.status_interval_ms = 1500;
+  fo.resend_timeout_ms = 3000;
+  fo.hal.pickup_service_s = 240 / kRideScale;
+  fo.hal.dropoff_service_s = 240 / kRideScale;
+  fo.hal.rider_speed_mps = 5 * kRideScale;
+  fleet_ = std::make_unique<sim::Fleet>(fo, clock_, metrics_);
   ASSERT_TRUE(fleet_->start().ok());
   ASSERT_TRUE(process::wait_until([&] { return fleet_->online() == kRiders; }, 20'000)) << fleet_->summary();
   ASSERT_TRUE(process::wait_until(
