@@ -290,6 +290,11 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
       return make_error(ErrorCode::kUnavailable, "GET /v1/orders/" + r.order.id + " failed");
     }
   }
+  // The dispatcher's own counters, for what the views do not show (bundles, late accepts).
+  v1::DispatchStats final_stats;
+  if (auto r = http::http_request(cloud.host, cloud.port, "GET", "/v1/dispatch/stats", "", 5000); r && r->status == 200) {
+    (void)google::protobuf::util::JsonStringToMessage(r->body, &final_stats);
+  }
   fleet.stop();
   if (stack) stack->stop();
 
@@ -305,6 +310,8 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
         << "  \"time_scale\": " << o.time_scale << ",\n"
         << "  \"riders\": " << all_riders->size() << ",\n"
         << "  \"merchants\": " << merchants.size() << ",\n"
+        << "  \"offers_bundled\": " << final_stats.offers_bundled() << ",\n"
+        << "  \"stale_accepts\": " << final_stats.stale_accepts() << ",\n"
         << "  \"replayed_day_s\": [" << o.from_s << ", " << std::min<int64_t>(o.until_s, 24 * 3600) << "],\n"
         << "  \"replay_ended_by\": \"" << (shutdown_requested() ? "signal" : window_end_ms >= drain_until ? "drain_deadline" : "all_orders_closed")
         << "\"";
