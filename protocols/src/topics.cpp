@@ -143,4 +143,46 @@ Expected<std::string> order_update_topic(Audience audience, const std::string& i
   return std::string(kRoot) + "/dispatch/" + who + "/" + id + "/order";
 }
 
+namespace {
+const char* push_channel_name(PushChannel c) {
+  switch (c) {
+    case PushChannel::kInbox: return "inbox";
+    case PushChannel::kReceipt: return "receipt";
+    case PushChannel::kSync: return "sync";
+  }
+  return "inbox";
+}
+}  // namespace
+
+Expected<std::string> push_topic(const std::string& recipient_id, PushChannel channel) {
+  if (!valid_id(recipient_id)) return make_error(ErrorCode::kInvalidArgument, "invalid recipient id '" + recipient_id + "'");
+  return std::string(kRoot) + "/push/" + recipient_id + "/" + push_channel_name(channel);
+}
+
+Expected<PushTopic> parse_push_topic(std::string_view topic) {
+  const std::string prefix = std::string(kRoot) + "/push/";
+  if (topic.substr(0, prefix.size()) != prefix) return make_error(ErrorCode::kMalformed, "not a push topic");
+  std::string_view rest = topic.substr(prefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return make_error(ErrorCode::kMalformed, "push topic without a channel");
+  PushTopic t;
+  t.recipient_id = std::string(rest.substr(0, slash));
+  if (!valid_id(t.recipient_id)) return make_error(ErrorCode::kMalformed, "invalid recipient id in push topic");
+  std::string_view channel = rest.substr(slash + 1);
+  if (channel == "inbox") {
+    t.channel = PushChannel::kInbox;
+  } else if (channel == "receipt") {
+    t.channel = PushChannel::kReceipt;
+  } else if (channel == "sync") {
+    t.channel = PushChannel::kSync;
+  } else {
+    return make_error(ErrorCode::kMalformed, "unknown push channel '" + std::string(channel) + "'");
+  }
+  return t;
+}
+
+std::vector<std::string> push_uplink_filters() {
+  return {std::string(kRoot) + "/push/+/receipt", std::string(kRoot) + "/push/+/sync"};
+}
+
 }  // namespace tidewire::topics

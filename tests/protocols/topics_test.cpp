@@ -70,3 +70,29 @@ TEST(Topics, OrderUpdateTopics) {
 
 }  // namespace
 }  // namespace tidewire::topics
+
+namespace tidewire::topics {
+namespace {
+
+TEST(Topics, PushTopicsRoundTripAndRefuseBadOnes) {
+  auto inbox = push_topic("rider-7", PushChannel::kInbox);
+  ASSERT_TRUE(inbox.ok());
+  EXPECT_EQ(*inbox, "tw/v1/push/rider-7/inbox");
+  auto parsed = parse_push_topic("tw/v1/push/rider-7/receipt");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->recipient_id, "rider-7");
+  EXPECT_EQ(parsed->channel, PushChannel::kReceipt);
+  EXPECT_EQ(parse_push_topic("tw/v1/push/a/sync")->channel, PushChannel::kSync);
+  EXPECT_FALSE(push_topic("has/slash", PushChannel::kInbox).ok());
+  EXPECT_FALSE(push_topic("", PushChannel::kInbox).ok());
+  for (const char* bad : {"tw/v1/push/a", "tw/v1/push/a/other", "tw/v1/push/+/receipt", "tw/v1/site/a/receipt",
+                          "tw/v1/push/a/receipt/extra"}) {
+    EXPECT_FALSE(parse_push_topic(bad).ok()) << bad;
+  }
+  auto filters = push_uplink_filters();
+  ASSERT_EQ(filters.size(), 2u);
+  EXPECT_EQ(filters[0], "tw/v1/push/+/receipt");
+}
+
+}  // namespace
+}  // namespace tidewire::topics

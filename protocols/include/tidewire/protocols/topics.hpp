@@ -9,6 +9,8 @@
 //                   down: ack | cmd
 //                 tw/v1/dispatch/{audience}/{id}/order      (cloud -> apps, QoS1)
 //                   audience: customer | merchant | rider; payload v1::OrderUpdate
+//                 tw/v1/push/{recipient}/{channel}             (docs/push.md)
+//                   down: inbox (v1::PushDelivery)   up: receipt (v1::PushReceipt), sync (v1::InboxSync)
 //
 // Ids are 1..64 characters of [A-Za-z0-9_.-], so they can never contain MQTT
 // wildcards or level separators. Kinds are poster | rider | encoder | merchant; any other
@@ -63,5 +65,16 @@ std::string cloud_batch_filter();
 // Order updates for people (until the push service carries them).
 enum class Audience { kCustomer, kMerchant, kRider };
 Expected<std::string> order_update_topic(Audience audience, const std::string& id);
+
+// Push notifications between the cloud and recipient apps.
+enum class PushChannel { kInbox, kReceipt, kSync };
+struct PushTopic {
+  std::string recipient_id;
+  PushChannel channel = PushChannel::kInbox;
+};
+Expected<std::string> push_topic(const std::string& recipient_id, PushChannel channel);
+Expected<PushTopic> parse_push_topic(std::string_view topic);
+// What the cloud subscribes to: every app's receipts and syncs.
+std::vector<std::string> push_uplink_filters();
 
 }  // namespace tidewire::topics
