@@ -18,6 +18,8 @@
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/shutdown.hpp"
 #include "tidewire/dispatch/dispatch_api.hpp"
+#include "tidewire/push/push_api.hpp"
+#include "push_store.hpp"
 #include "tidewire/dispatch/dispatcher_loop.hpp"
 #include "tidewire/dispatch/dispatcher_outputs.hpp"
 #include "tidewire/protocols/topics.hpp"
@@ -70,6 +72,10 @@ Config make_config() {
           {"service-s", T::kInt, "240", "time spent at the pickup and at the drop-off each, for ETAs"},
           {"dispatch-db-path", T::kString, "", "SQLite file for orders and merchants (empty = the --db-path file)"},
           {"dispatch-queue", T::kInt, "10000", "tasks waiting for the dispatch thread; beyond it inputs are dropped"},
+          {"push-db-path", T::kString, "", "SQLite file for recipients and notifications (empty = the --db-path file)"},
+          {"push-default-ttl-s", T::kInt, "86400", "lifetime of a notification whose request sets no ttl_s"},
+          {"push-silent-after", T::kInt, "5", "notifications expiring unreceipted in a row before a recipient is marked silent"},
+          {"push-rate-per-recipient", T::kInt, "2", "sends per second to one recipient (burst 20)"},
           {"log-level", T::kString, "info", "debug, info, warn or error"},
       }));
 }
@@ -99,7 +105,10 @@ Status check_config(const Config& c) {
                                                                         {"speed-mpm", 1, 10000},
                                                                         {"candidate-radius-m", 1, 50000},
                                                                         {"service-s", 0, 3600},
-                                                                        {"dispatch-queue", 1, 1000000}}) {
+                                                                        {"dispatch-queue", 1, 1000000},
+                                                                        {"push-default-ttl-s", 1, 7 * 24 * 3600},
+                                                                        {"push-silent-after", 1, 1000},
+                                                                        {"push-rate-per-recipient", 1, 1000}}) {
     if (auto st = check_range(c, name, lo, hi); !st) return st;
   }
   if (auto p = dispatch::parse_policy(c.str("dispatch-policy")); !p) return p.error();
@@ -207,8 +216,29 @@ int run(const Config& config) {
     ~StopIngestFirst() { ingest.stop(); }
   } stop_ingest_first{ingest};
 
+  // Push notifications: their own tables (the registry's file unless told otherwise).
+  std::string push_db = config.str("push-db-path").empty() ? db_path : config.str("push-db-path");
+  auto push_store = push::PushStore::open(push_db);
+  if (!push_store) {
+    TW_ERROR(kLog, "cannot open the push database " << push_db << ": " << push_store.error().message
+                                                    << " (check --push-db-path)");
+    return 1;
+  }
+  push::PushOptions push_options;
+  push_options.default_ttl_ms = config.integer("push-default-ttl-s") * 1000;
+  push_options.silent_after = static_cast<uint32_t>(config.integer("push-silent-after"));
+  push_options.rate_per_recipient_s = static_cast<double>(config.integer("push-rate-per-recipient"));
+  push::PushService push_service(**push_store, mqtt, nullptr, clock, *random, metrics, push_options);
+
   const std::string broker = config.str("mqtt-host") + ":" + std::to_string(config.integer("mqtt-port"));
-  mqtt.set_message_handler([&ingest](const transport::Message& m) { ingest.submit(m); });
+  // Edge batches go to ingest; app receipts and inbox syncs to the push service.
+  mqtt.set_message_handler([&ingest, &push_service](const transport::Message& m) {
+    if (topics::parse_push_topic(m.topic)) {
+      push_service.on_message(m);
+    } else {
+      ingest.submit(m);
+    }
+  });
   std::atomic<bool> stopping{false};
   mqtt.set_connection_handler([&broker, &stopping](bool up) {
     if (up)
@@ -228,6 +258,12 @@ int run(const Config& config) {
     TW_ERROR(kLog, "subscribe " << topics::cloud_batch_filter() << ": " << st.error().message);
     return 1;
   }
+  for (const auto& filter : topics::push_uplink_filters()) {
+    if (auto st = mqtt.subscribe(filter, 1); !st) {
+      TW_ERROR(kLog, "subscribe " << filter << ": " << st.error().message);
+      return 1;
+    }
+  }
   if (auto st = mqtt.connect(connect); !st) {
     TW_ERROR(kLog, st.error().message << " (check --mqtt-host and --mqtt-port)");
     return 1;
@@ -238,6 +274,7 @@ int run(const Config& config) {
     ~DisconnectOnExit() { client.disconnect(); }
   } disconnect_on_exit{mqtt};
   ingest.start();
+  push_service.start();
 
   FleetApi api(*registry, commands, metrics, [&mqtt] { return mqtt.is_connected(); });
   dispatch::DispatchApi dispatch_api(dispatch_loop, metrics);
@@ -247,6 +284,11 @@ int run(const Config& config) {
     return 1;
   }
   if (auto st = dispatch_api.install(router); !st) {
+    TW_ERROR(kLog, "routes: " << st.error().message);
+    return 1;
+  }
+  push::PushApi push_api(push_service);
+  if (auto st = push_api.install(router); !st) {
     TW_ERROR(kLog, "routes: " << st.error().message);
     return 1;
   }
@@ -282,6 +324,7 @@ int run(const Config& config) {
   (*server)->stop();
   ingest.stop();  // the batch in progress is committed and acked; queued ones are re-sent by edges
   dispatch_loop.stop();
+  push_service.stop();  // everything it accepted is on disk; unsent deliveries go out after a restart
   stopping = true;
   mqtt.disconnect();
   TW_INFO(kLog, "stopped cleanly");

@@ -1,0 +1,118 @@
+#pragma once
+// PushService: persisted, receipted delivery of notifications to people's apps (MQTT) and
+// to webhooks (docs/push.md). Every request is written to the PushStore before it is
+// answered; a background thread fans tags out in chunks, sends due deliveries (HIGH
+// first, per-recipient rate limit), re-sends unreceipted ones with exponential backoff and
+// full jitter until their TTL, and expires the rest. Apps answer with receipts and sync
+// their inbox from a cursor; both arrive through on_message().
+//
+// Thread-safe: one mutex guards the store and the state; the HTTP threads, the MQTT
+// callback thread, the webhook threads and the tick thread take it briefly. A 100k-tag
+// fan-out is expanded --push-fanout-chunk recipients per tick, so other requests wait at
+// most one chunk.
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "tidewire/common/clock.hpp"
+#include "tidewire/common/expected.hpp"
+#include "tidewire/common/metrics.hpp"
+#include "tidewire/common/random.hpp"
+#include "tidewire/transport/transport.hpp"
+#include "tidewire/v1/push.pb.h"
+
+namespace tidewire::push {
+
+class PushStore;
+
+struct PushOptions {
+  int64_t default_ttl_ms = 24 * 3600 * 1000LL;
+  int64_t max_ttl_ms = 7 * 24 * 3600 * 1000LL;
+  int64_t retry_base_ms = 5'000;  // first re-send within this, doubling ...
+  int64_t retry_cap_ms = 600'000;  // ... up to this
+  size_t fanout_chunk = 2'000;     // tag recipients expanded per tick
+  size_t send_batch = 1'000;       // deliveries sent per tick
+  double rate_per_recipient_s = 2;  // sends per second per recipient (token bucket) ...
+  double burst_per_recipient = 20;  // ... with this burst
+  uint32_t silent_after = 5;        // consecutive expiries without a receipt mark a recipient silent
+  size_t max_recipient_ids = 1'000; // ids in one request (tags for more)
+  size_t view_limit = 100;          // deliveries listed by GET /v1/push/{id}
+  int64_t tick_ms = 50;
+};
+Status validate(const PushOptions& options);
+
+// Where webhook recipients' notifications go (platform/webhook). `done(ok, permanent, detail)`
+// may run on any thread, exactly once.
+class WebhookPoster {
+ public:
+  virtual ~WebhookPoster() = default;
+  virtual Status post(const std::string& url, std::string json_body,
+                      std::vector<std::pair<std::string, std::string>> headers,
+                      std::function<void(bool ok, bool permanent, const std::string& detail)> done) = 0;
+};
+
+class PushService {
+ public:
+  PushService(PushStore& store, transport::Transport& mqtt, WebhookPoster* webhooks, Clock& clock, Random& random,
+              MetricsRegistry& metrics, PushOptions options = {});
+  ~PushService();  // stop()
+  PushService(const PushService&) = delete;
+  PushService& operator=(const PushService&) = delete;
+
+  void start();  // the tick thread
+  void stop();
+
+  // HTTP API. Errors: kInvalidArgument (400), kNotFound (404), kConflict (409).
+  Expected<std::pair<v1::Recipient, bool>> put_recipient(const std::string& id, v1::Recipient body);  // bool: created
+  Expected<v1::Recipient> recipient(const std::string& id);
+  Status delete_recipient(const std::string& id);
+  Expected<v1::PushAccepted> push(const v1::PushRequest& request, const std::string& idempotency_key);
+  Expected<v1::NotificationView> view(const std::string& notification_id);
+
+  // MQTT uplink from apps: receipts and inbox syncs (topics::push_uplink_filters()).
+  void on_message(const transport::Message& message);
+
+  // One round of background work; the thread calls it, tests call it with a ManualClock.
+  void tick();
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    int64_t at_ms = 0;
+  };
+  void tick_locked();
+  void fan_out_locked();
+  void expire_locked(int64_t now);
+  void send_due_locked(int64_t now);
+  bool take_token_locked(const std::string& recipient, int64_t now);
+  void on_receipt_locked(const std::string& recipient, const std::string& payload);
+  void on_sync_locked(const std::string& recipient, const std::string& payload);
+  void on_webhook_result(const std::string& notification_id, const std::string& recipient, bool ok, bool permanent,
+                         const std::string& detail);
+  void reject(const char* where, const char* reason);
+  int64_t retry_delay_ms(uint32_t attempts, bool silent);
+
+  PushStore& store_;
+  transport::Transport& mqtt_;
+  WebhookPoster* webhooks_;
+  Clock& clock_;
+  Random& random_;
+  MetricsRegistry& metrics_;
+  PushOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool started_ = false;
+  std::thread thread_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  uint64_t next_id_ = 0;  // notification ids: p-<ms>-<random>-<n>
+};
+
+}  // namespace tidewire::push

@@ -1,0 +1,303 @@
+// PushService, the delivery side: fan-out, sends and re-sends, expiry, receipts, syncs.
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "push_store.hpp"
+#include "tidewire/common/log.hpp"
+#include "tidewire/protocols/topics.hpp"
+#include "tidewire/push/push_service.hpp"
+
+namespace tidewire::push {
+namespace {
+
+constexpr const char* kLog = "push";
+constexpr size_t kMaxUplinkBytes = 1024;  // a receipt or a sync is a few dozen bytes
+constexpr size_t kSyncLimit = 500;        // notifications re-sent per sync request
+constexpr size_t kMaxBuckets = 200'000;   // rate-limit state, forgotten when full
+
+v1::PushDelivery to_wire(const StoredNotification& n, const Delivery& d) {
+  v1::PushDelivery p;
+  p.set_notification_id(n.id);
+  p.set_recipient_id(d.recipient_id);
+  p.set_inbox_seq(d.inbox_seq);
+  p.set_title(n.request.title());
+  p.set_body(n.request.body());
+  *p.mutable_data() = n.request.data();
+  p.set_priority(n.request.priority());
+  p.set_created_ms(n.created_ms);
+  p.set_expires_ms(n.expires_ms);
+  p.set_collapse_key(n.request.collapse_key());
+  return p;
+}
+
+bool live(v1::DeliveryState s) { return s == v1::DELIVERY_STATE_QUEUED || s == v1::DELIVERY_STATE_SENT; }
+
+}  // namespace
+
+int64_t PushService::retry_delay_ms(uint32_t attempts, bool silent) {
+  // Full jitter over an exponentially growing ceiling; a silent recipient waits the cap.
+  int64_t ceiling = options_.retry_base_ms;
+  for (uint32_t i = 1; i < attempts && ceiling < options_.retry_cap_ms; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, options_.retry_cap_ms);
+  if (silent) return options_.retry_cap_ms;
+  // At least half the ceiling, so a quick app's receipt usually arrives before a re-send.
+  return ceiling / 2 + static_cast<int64_t>(random_.uniform(0, static_cast<uint64_t>(ceiling / 2)));
+}
+
+void PushService::tick_locked() {
+  int64_t now = clock_.wall_ms();
+  fan_out_locked();
+  expire_locked(now);
+  send_due_locked(now);
+  if (auto live_count = store_.count_live(); live_count) {
+    metrics_.gauge("tw_push_live_deliveries", "Deliveries queued or sent and not yet receipted")
+        .set(static_cast<int64_t>(*live_count));
+  }
+}
+
+void PushService::fan_out_locked() {
+  auto pending = store_.pending_fanouts(4);
+  if (!pending) {
+    TW_WARN(kLog, "cannot read pending fan-outs: " << pending.error().message);
+    return;
+  }
+  size_t budget = options_.fanout_chunk;
+  for (auto& n : *pending) {
+    if (budget == 0) break;
+    std::vector<std::string> tags(n.request.tags().begin(), n.request.tags().end());
+    auto ids = store_.recipients_with_tags(tags, n.fanout_cursor, budget);
+    if (!ids) {
+      TW_WARN(kLog, "fan-out of " << n.id << ": " << ids.error().message);
+      return;
+    }
+    budget -= ids->size();
+    if (!ids->empty()) n.fanout_cursor = ids->back();
+    n.fanout_done = budget > 0;  // fewer than asked: the tag is exhausted
+    auto queued = store_.queue(n, *ids, clock_.wall_ms(), false);
+    if (!queued) {
+      TW_WARN(kLog, "fan-out of " << n.id << " not stored (retried next tick): " << queued.error().message);
+      return;
+    }
+    metrics_.counter("tw_push_fanout_recipients_total", "Recipients reached by tag fan-outs").inc(*queued);
+    if (n.fanout_done) TW_INFO(kLog, "fan-out of " << n.id << " done");
+  }
+}
+
+void PushService::expire_locked(int64_t now) {
+  auto expired = store_.expire(now, options_.send_batch);
+  if (!expired) {
+    TW_WARN(kLog, "expiry sweep failed: " << expired.error().message);
+    return;
+  }
+  if (expired->empty()) return;
+  metrics_.counter("tw_push_expired_total", "Deliveries whose TTL passed without a receipt").inc(expired->size());
+  // Consecutive expiries without any receipt: a recipient that never answers is marked
+  // silent (reported in GET /v1/recipients/{id}, re-sent only at the cap), not hammered.
+  std::map<std::string, uint32_t> per_recipient;
+  for (const auto& d : *expired) ++per_recipient[d.recipient_id];
+  for (const auto& [rid, n] : per_recipient) {
+    auto r = store_.recipient(rid);
+    if (!r || !*r) continue;
+    uint32_t streak = (*r)->unreceipted_streak() + n;
+    bool silent = streak >= options_.silent_after;
+    if (silent && !(*r)->silent()) {
+      metrics_.counter("tw_push_silent_recipients_total", "Recipients marked silent (never receipt)").inc();
+      TW_WARN(kLog, "recipient " << rid << " let " << streak << " notifications expire without a receipt: marked silent");
+    }
+    (void)store_.set_streak(rid, streak, silent);
+  }
+}
+
+bool PushService::take_token_locked(const std::string& recipient, int64_t now) {
+  if (buckets_.size() >= kMaxBuckets && !buckets_.count(recipient)) buckets_.clear();
+  Bucket& b = buckets_[recipient];
+  if (b.at_ms == 0) b.tokens = options_.burst_per_recipient;
+  b.tokens = std::min(options_.burst_per_recipient,
+                      b.tokens + static_cast<double>(now - b.at_ms) / 1000.0 * options_.rate_per_recipient_s);
+  b.at_ms = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+void PushService::send_due_locked(int64_t now) {
+  auto due = store_.due(now, options_.send_batch);
+  if (!due) {
+    TW_WARN(kLog, "cannot read due deliveries: " << due.error().message);
+    return;
+  }
+  std::map<std::string, std::optional<StoredNotification>> notifications;
+  std::map<std::string, std::optional<v1::Recipient>> recipients;
+  for (auto& d : *due) {
+    auto& n = notifications[d.notification_id];
+    if (!n) {
+      auto got = store_.notification(d.notification_id);
+      if (got && *got) n = **got;
+    }
+    auto& r = recipients[d.recipient_id];
+    if (!r) {
+      auto got = store_.recipient(d.recipient_id);
+      if (got && *got) r = **got;
+    }
+    if (!n || !r) {  // the recipient was deleted meanwhile
+      d.state = v1::DELIVERY_STATE_FAILED;
+      d.ended_ms = now;
+      d.detail = "recipient or notification gone";
+      (void)store_.update(d);
+      continue;
+    }
+    if (!take_token_locked(d.recipient_id, now)) {
+      metrics_.counter("tw_push_rate_limited_total", "Sends postponed by the per-recipient rate limit").inc();
+      d.next_ms = now + static_cast<int64_t>(std::ceil(1000.0 / options_.rate_per_recipient_s));
+      (void)store_.update(d);
+      continue;
+    }
+    v1::PushDelivery wire = to_wire(*n, d);
+    const bool webhook = !r->webhook_url().empty();
+    Status sent;
+    if (webhook) {
+      if (webhooks_ == nullptr) {
+        sent = make_error(ErrorCode::kUnavailable, "no webhook sender configured");
+      } else {
+        std::string json;
+        google::protobuf::util::JsonPrintOptions o;
+        o.preserve_proto_field_names = true;
+        (void)google::protobuf::util::MessageToJsonString(wire, &json, o);
+        std::string nid = d.notification_id, rid = d.recipient_id;
+        sent = webhooks_->post(r->webhook_url(), std::move(json), {{"Idempotency-Key", nid}, {"X-Tidewire-Recipient", rid}},
+                               [this, nid, rid](bool ok, bool permanent, const std::string& detail) {
+                                 on_webhook_result(nid, rid, ok, permanent, detail);
+                               });
+      }
+    } else {
+      auto topic = topics::push_topic(d.recipient_id, topics::PushChannel::kInbox);
+      sent = topic ? mqtt_.publish({*topic, wire.SerializeAsString(), 1, false}) : Status(topic.error());
+    }
+    const char* channel = webhook ? "webhook" : "mqtt";
+    if (!sent) {
+      // Not handed over (broker down, queue full): try again soon, not counted as an attempt.
+      metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
+          .inc();
+      d.next_ms = now + options_.retry_base_ms;
+      d.detail = sent.error().message;
+      (void)store_.update(d);
+      continue;
+    }
+    metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "sent"}}).inc();
+    if (d.attempts > 0) metrics_.counter("tw_push_resends_total", "Re-sends of unreceipted deliveries").inc();
+    d.state = v1::DELIVERY_STATE_SENT;
+    d.attempts += 1;
+    d.sent_ms = now;
+    d.next_ms = now + retry_delay_ms(d.attempts, r->silent());
+    if (auto st = store_.update(d); !st) TW_WARN(kLog, "cannot record a send: " << st.error().message);
+  }
+}
+
+void PushService::on_webhook_result(const std::string& nid, const std::string& rid, bool ok, bool permanent,
+                                    const std::string& detail) {
+  std::lock_guard lock(mu_);
+  auto d = store_.delivery(nid, rid);
+  if (!d || !*d || !live((*d)->state)) return;
+  int64_t now = clock_.wall_ms();
+  if (ok) {
+    (*d)->state = v1::DELIVERY_STATE_DELIVERED;  // a 2xx is the webhook's receipt
+    (*d)->delivered_ms = now;
+    (*d)->detail.clear();
+    metrics_.counter("tw_push_receipts_total", "Receipts, by kind", {{"kind", "webhook"}}).inc();
+  } else if (permanent) {
+    (*d)->state = v1::DELIVERY_STATE_FAILED;
+    (*d)->ended_ms = now;
+    (*d)->detail = detail;
+    metrics_.counter("tw_push_failed_total", "Deliveries failed for good").inc();
+  } else {
+    (*d)->detail = detail;  // stays SENT; re-sent at next_ms with backoff
+  }
+  (void)store_.update(**d);
+}
+
+void PushService::on_message(const transport::Message& message) {
+  auto topic = topics::parse_push_topic(message.topic);
+  if (!topic || topic->channel == topics::PushChannel::kInbox) {
+    reject("mqtt", "bad_topic");
+    return;
+  }
+  if (message.payload.size() > kMaxUplinkBytes) {
+    reject("mqtt", "too_large");
+    return;
+  }
+  std::lock_guard lock(mu_);
+  if (topic->channel == topics::PushChannel::kReceipt) {
+    on_receipt_locked(topic->recipient_id, message.payload);
+  } else {
+    on_sync_locked(topic->recipient_id, message.payload);
+  }
+}
+
+void PushService::on_receipt_locked(const std::string& recipient, const std::string& payload) {
+  v1::PushReceipt receipt;
+  if (!receipt.ParseFromString(payload) || receipt.notification_id().empty() ||
+      receipt.kind() == v1::RECEIPT_KIND_UNSPECIFIED) {
+    reject("receipt", "malformed");
+    return;
+  }
+  auto d = store_.delivery(receipt.notification_id(), recipient);
+  if (!d) return;
+  if (!*d) {
+    // Never sent to this recipient: a confused or spoofing app. Changes nothing.
+    reject("receipt", "unknown_delivery");
+    return;
+  }
+  Delivery& row = **d;
+  int64_t now = clock_.wall_ms();
+  bool changed = false;
+  if (live(row.state)) {
+    row.state = v1::DELIVERY_STATE_DELIVERED;
+    row.delivered_ms = now;
+    changed = true;
+  }
+  if (receipt.kind() == v1::RECEIPT_KIND_OPENED && row.state == v1::DELIVERY_STATE_DELIVERED) {
+    row.state = v1::DELIVERY_STATE_OPENED;
+    row.opened_ms = now;
+    changed = true;
+  }
+  if (!changed) {
+    metrics_.counter("tw_push_receipts_total", "Receipts, by kind", {{"kind", "duplicate"}}).inc();
+    return;  // a repeated or late receipt (expired, collapsed): absorbed
+  }
+  metrics_.counter("tw_push_receipts_total", "Receipts, by kind",
+                   {{"kind", receipt.kind() == v1::RECEIPT_KIND_OPENED ? "opened" : "delivered"}})
+      .inc();
+  if (auto st = store_.update(row); !st) TW_WARN(kLog, "cannot record a receipt: " << st.error().message);
+  auto r = store_.recipient(recipient);
+  if (r && *r && ((*r)->unreceipted_streak() > 0 || (*r)->silent())) (void)store_.set_streak(recipient, 0, false);
+}
+
+void PushService::on_sync_locked(const std::string& recipient, const std::string& payload) {
+  v1::InboxSync sync;
+  if (!sync.ParseFromString(payload)) {
+    reject("sync", "malformed");
+    return;
+  }
+  auto rows = store_.inbox(recipient, sync.after_seq(), clock_.wall_ms(), kSyncLimit);
+  if (!rows) return;
+  metrics_.counter("tw_push_syncs_total", "Inbox syncs answered").inc();
+  auto topic = topics::push_topic(recipient, topics::PushChannel::kInbox);
+  if (!topic) return;
+  std::map<std::string, std::optional<StoredNotification>> cache;
+  for (const auto& d : *rows) {
+    auto& n = cache[d.notification_id];
+    if (!n) {
+      auto got = store_.notification(d.notification_id);
+      if (!got || !*got) continue;
+      n = **got;
+    }
+    v1::PushDelivery wire = to_wire(*n, d);
+    wire.set_from_sync(true);
+    if (!mqtt_.publish({*topic, wire.SerializeAsString(), 1, false})) break;  // the app syncs again on reconnect
+  }
+}
+
+}  // namespace tidewire::push

@@ -1,0 +1,262 @@
+// PushService: lifecycle and the HTTP-facing operations (recipients, push, view). The
+// delivery side (ticks, sends, receipts, syncs) is in push_delivery.cpp.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "push_store.hpp"
+#include "tidewire/common/log.hpp"
+#include "tidewire/protocols/topics.hpp"
+#include "tidewire/push/push_service.hpp"
+
+namespace tidewire::push {
+namespace {
+
+constexpr size_t kMaxTitle = 200;
+constexpr size_t kMaxBody = 4096;
+constexpr size_t kMaxDataEntries = 32;
+constexpr size_t kMaxDataBytes = 2048;
+constexpr size_t kMaxTags = 32;
+constexpr size_t kMaxKey = 128;
+
+Error invalid(const std::string& reason, const std::string& detail) {
+  return make_error(ErrorCode::kInvalidArgument, reason + ": " + detail);
+}
+
+bool printable(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+Status check_tags(const google::protobuf::RepeatedPtrField<std::string>& tags) {
+  if (static_cast<size_t>(tags.size()) > kMaxTags) return invalid("too_many_tags", "at most 32 tags");
+  for (const auto& t : tags) {
+    if (!topics::valid_id(t)) return invalid("invalid_tag", "tag '" + t + "' must be 1-64 of [A-Za-z0-9_.-]");
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validate(const PushOptions& o) {
+  if (o.default_ttl_ms <= 0 || o.default_ttl_ms > o.max_ttl_ms) return invalid("options", "default TTL must be 1 s..max TTL");
+  if (o.retry_base_ms <= 0 || o.retry_cap_ms < o.retry_base_ms) return invalid("options", "retry base must be > 0 and <= cap");
+  if (o.fanout_chunk == 0 || o.send_batch == 0 || o.rate_per_recipient_s <= 0 || o.burst_per_recipient < 1) {
+    return invalid("options", "chunk, batch, rate and burst must be positive");
+  }
+  return {};
+}
+
+PushService::PushService(PushStore& store, transport::Transport& mqtt, WebhookPoster* webhooks, Clock& clock,
+                         Random& random, MetricsRegistry& metrics, PushOptions options)
+    : store_(store), mqtt_(mqtt), webhooks_(webhooks), clock_(clock), random_(random), metrics_(metrics),
+      options_(options) {
+  for (const char* r : {"accepted", "duplicate", "refused"}) {
+    metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", r}});
+  }
+  metrics_.gauge("tw_push_live_deliveries", "Deliveries queued or sent and not yet receipted");
+}
+
+PushService::~PushService() { stop(); }
+
+void PushService::start() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  thread_ = std::thread([this] {
+    std::unique_lock held(mu_);
+    while (!stopping_) {
+      tick_locked();
+      cv_.wait_for(held, std::chrono::milliseconds(std::max<int64_t>(1, clock_.real_ms(options_.tick_ms))));
+    }
+  });
+}
+
+void PushService::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PushService::tick() {
+  std::lock_guard lock(mu_);
+  tick_locked();
+}
+
+void PushService::reject(const char* where, const char* reason) {
+  metrics_.counter("tw_push_rejects_total", "Refused push input, by where and reason", {{"where", where}, {"reason", reason}})
+      .inc();
+}
+
+Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::string& id, v1::Recipient body) {
+  if (!topics::valid_id(id)) return invalid("invalid_recipient_id", "'" + id + "' must be 1-64 of [A-Za-z0-9_.-]");
+  if (!body.recipient_id().empty() && body.recipient_id() != id) {
+    return invalid("id_mismatch", "the body names '" + body.recipient_id() + "' but the path '" + id + "'");
+  }
+  if (body.kind() == v1::RECIPIENT_KIND_UNSPECIFIED) {
+    return invalid("invalid_kind", "kind must be one of RECIPIENT_KIND_RIDER, _MERCHANT, _CUSTOMER, _INSTALLER, "
+                                   "_STREAMER, _OPERATOR");
+  }
+  if (auto st = check_tags(body.tags()); !st) return st.error();
+  if (!body.webhook_url().empty()) {
+    const std::string& u = body.webhook_url();
+    if (u.size() > 2048 || u.rfind("http://", 0) != 0 || !printable(u)) {
+      return invalid("invalid_webhook_url", "webhook_url must be an http:// URL (https is not supported yet)");
+    }
+  }
+  std::lock_guard lock(mu_);
+  auto existing = store_.recipient(id);
+  if (!existing) return existing.error();
+  int64_t now = clock_.wall_ms();
+  body.set_recipient_id(id);
+  body.set_created_ms(*existing ? (*existing)->created_ms() : now);
+  body.set_updated_ms(now);
+  body.set_unreceipted_streak(*existing ? (*existing)->unreceipted_streak() : 0);
+  body.set_silent(*existing && (*existing)->silent());
+  if (auto st = store_.put_recipient(body); !st) return st.error();
+  return std::pair{body, !existing->has_value()};
+}
+
+Expected<v1::Recipient> PushService::recipient(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto r = store_.recipient(id);
+  if (!r) return r.error();
+  if (!*r) return make_error(ErrorCode::kNotFound, "unknown_recipient: no recipient '" + id + "'");
+  return **r;
+}
+
+Status PushService::delete_recipient(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto gone = store_.delete_recipient(id);
+  if (!gone) return gone.error();
+  if (!*gone) return make_error(ErrorCode::kNotFound, "unknown_recipient: no recipient '" + id + "'");
+  return {};
+}
+
+Expected<v1::PushAccepted> PushService::push(const v1::PushRequest& request, const std::string& key) {
+  auto refuse = [&](const char* reason, const std::string& detail) -> Error {
+    reject("api", reason);
+    metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "refused"}}).inc();
+    return invalid(reason, detail);
+  };
+  if (request.recipient_ids().empty() && request.tags().empty()) return refuse("no_recipients", "give recipient_ids and/or tags");
+  if (static_cast<size_t>(request.recipient_ids_size()) > options_.max_recipient_ids) {
+    return refuse("too_many_recipients", "at most " + std::to_string(options_.max_recipient_ids) + " recipient_ids; use tags");
+  }
+  for (const auto& id : request.recipient_ids()) {
+    if (!topics::valid_id(id)) return refuse("invalid_recipient_id", "'" + id + "'");
+  }
+  if (auto st = check_tags(request.tags()); !st) return refuse("invalid_tag", st.error().message);
+  if (request.title().empty() || request.title().size() > kMaxTitle) return refuse("invalid_title", "title must be 1-200 bytes");
+  if (request.body().empty() || request.body().size() > kMaxBody) return refuse("invalid_body", "body must be 1-4096 bytes");
+  size_t data_bytes = 0;
+  for (const auto& [k, v] : request.data()) data_bytes += k.size() + v.size();
+  if (static_cast<size_t>(request.data_size()) > kMaxDataEntries || data_bytes > kMaxDataBytes) {
+    return refuse("data_too_large", "data: at most 32 entries and 2 KiB");
+  }
+  if (static_cast<int64_t>(request.ttl_s()) * 1000 > options_.max_ttl_ms) {
+    return refuse("invalid_ttl", "ttl_s must be at most " + std::to_string(options_.max_ttl_ms / 1000));
+  }
+  if (request.collapse_key().size() > 64 || !printable(request.collapse_key())) {
+    return refuse("invalid_collapse_key", "collapse_key: at most 64 printable ASCII characters");
+  }
+  if (key.size() > kMaxKey || !printable(key)) return refuse("invalid_idempotency_key", "at most 128 printable ASCII");
+
+  std::string fingerprint;
+  {
+    google::protobuf::io::StringOutputStream out(&fingerprint);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  std::lock_guard lock(mu_);
+  if (!key.empty()) {
+    auto seen = store_.notification_by_key(key);
+    if (!seen) return seen.error();
+    if (*seen) {
+      auto n = store_.notification(**seen);
+      if (!n) return n.error();
+      if (*n && (*n)->fingerprint != fingerprint) {
+        reject("api", "idempotency_conflict");
+        return make_error(ErrorCode::kConflict, "idempotency_conflict: key '" + key + "' was used for another request");
+      }
+      metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "duplicate"}}).inc();
+      v1::PushAccepted a;
+      a.set_notification_id(**seen);
+      a.set_duplicate(true);
+      return a;
+    }
+  }
+  std::vector<std::string> ids(request.recipient_ids().begin(), request.recipient_ids().end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const auto& id : ids) {
+    auto r = store_.recipient(id);
+    if (!r) return r.error();
+    if (!*r) return refuse("unknown_recipient", "no recipient '" + id + "' (PUT /v1/recipients/{id} first)");
+  }
+  int64_t now = clock_.wall_ms();
+  StoredNotification n;
+  char id[64];
+  std::snprintf(id, sizeof id, "n-%llx-%08llx-%llu", static_cast<unsigned long long>(now),
+                static_cast<unsigned long long>(random_.uniform(0, 0xffffffffULL)),
+                static_cast<unsigned long long>(++next_id_));
+  n.id = id;
+  n.request = request;
+  n.created_ms = now;
+  n.expires_ms = now + (request.ttl_s() > 0 ? static_cast<int64_t>(request.ttl_s()) * 1000 : options_.default_ttl_ms);
+  n.idempotency_key = key;
+  n.fingerprint = fingerprint;
+  n.fanout_done = request.tags().empty();
+  auto queued = store_.queue(n, ids, now, true);
+  if (!queued) return queued.error();
+  metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "accepted"}}).inc();
+  cv_.notify_all();  // send now rather than at the next tick
+  v1::PushAccepted a;
+  a.set_notification_id(n.id);
+  a.set_recipients(*queued);
+  return a;
+}
+
+Expected<v1::NotificationView> PushService::view(const std::string& notification_id) {
+  std::lock_guard lock(mu_);
+  auto n = store_.notification(notification_id);
+  if (!n) return n.error();
+  if (!*n) return make_error(ErrorCode::kNotFound, "unknown_notification: no notification '" + notification_id + "'");
+  v1::NotificationView v;
+  v.set_notification_id((*n)->id);
+  *v.mutable_request() = (*n)->request;
+  v.set_created_ms((*n)->created_ms);
+  v.set_expires_ms((*n)->expires_ms);
+  v.set_fanout_done((*n)->fanout_done);
+  auto counts = store_.state_counts(notification_id);
+  if (!counts) return counts.error();
+  uint64_t total = 0;
+  for (auto [state, count] : *counts) {
+    (*v.mutable_by_state())[v1::DeliveryState_Name(static_cast<v1::DeliveryState>(state))] = count;
+    total += count;
+  }
+  v.set_recipients(total);
+  auto rows = store_.deliveries_of(notification_id, options_.view_limit);
+  if (!rows) return rows.error();
+  for (const auto& d : *rows) {
+    auto* dv = v.add_deliveries();
+    dv->set_recipient_id(d.recipient_id);
+    dv->set_state(d.state);
+    dv->set_attempts(d.attempts);
+    dv->set_queued_ms(d.queued_ms);
+    dv->set_sent_ms(d.sent_ms);
+    dv->set_delivered_ms(d.delivered_ms);
+    dv->set_opened_ms(d.opened_ms);
+    dv->set_ended_ms(d.ended_ms);
+    dv->set_detail(d.detail);
+  }
+  return v;
+}
+
+}  // namespace tidewire::push
