@@ -1,0 +1,449 @@
+#include "webhook/webhook_sender.hpp"
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "tidewire/common/log.hpp"
+#include "webhook/webhook_url.hpp"
+
+namespace tidewire::push {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
+using Millis = std::chrono::milliseconds;
+
+namespace {
+
+// Receivers answer a POST with little or nothing; only the start of the body is kept, for
+// the detail of a failure. A bigger answer still yields its status.
+constexpr size_t kMaxResponseBody = 16 * 1024;
+constexpr size_t kDetailBodyBytes = 200;
+constexpr const char* kShuttingDown = "webhook sender shutting down";
+
+bool is_token_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string::npos;
+}
+
+// Headers come from the push service, but their values may echo API input (a recipient
+// id): a CR or LF would let it inject headers, so such a request is not sent at all.
+Status check_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) {
+      return make_error(ErrorCode::kInvalidArgument, "webhook header name '" + name + "' is not an HTTP token");
+    }
+    if (beast::iequals(name, "host") || beast::iequals(name, "content-length") ||
+        beast::iequals(name, "transfer-encoding") || beast::iequals(name, "connection")) {
+      return make_error(ErrorCode::kInvalidArgument, "webhook header '" + name + "' is set by the sender itself");
+    }
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return make_error(ErrorCode::kInvalidArgument, "webhook header '" + name + "' has a CR, LF or NUL in its value");
+    }
+  }
+  return {};
+}
+
+WebhookResult retryable(std::string detail) {
+  return {.ok = false, .http_status = 0, .permanent = false, .detail = std::move(detail)};
+}
+
+WebhookResult permanent(std::string detail) {
+  return {.ok = false, .http_status = 0, .permanent = true, .detail = std::move(detail)};
+}
+
+int64_t retry_after_ms(std::string_view value) {
+  if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string_view::npos) return 0;
+  return std::stoll(std::string(value)) * 1000;  // an HTTP-date form is ignored: the push service backs off anyway
+}
+
+WebhookResult classify(const std::string& where, const bhttp::response<bhttp::string_body>& res) {
+  WebhookResult r;
+  r.http_status = static_cast<int>(res.result_int());
+  int s = r.http_status;
+  r.ok = s >= 200 && s <= 299;
+  r.permanent = !r.ok && !(s == 408 || s == 429 || (s >= 500 && s <= 599));
+  if (s == 429 || s == 503) r.retry_after_ms = retry_after_ms(std::string(res[bhttp::field::retry_after]));
+  r.detail = "HTTP " + std::to_string(s) + " from " + where;
+  if (!r.ok && !res.body().empty()) r.detail += ": " + res.body().substr(0, kDetailBodyBytes);
+  return r;
+}
+
+}  // namespace
+
+// One post from post() to done(). `deadline` is fixed when post() accepts it.
+struct Job {
+  uint64_t id = 0;
+  std::string host_key;  // host:port, the unit of in-flight limits
+  WebhookUrl url;
+  bhttp::request<bhttp::string_body> request;
+  std::function<void(const WebhookResult&)> done;
+  SteadyTime posted;
+  SteadyTime deadline;
+};
+
+class Exchange;
+
+struct WebhookSender::Impl {
+  explicit Impl(WebhookOptions o);
+
+  struct Host {
+    size_t in_flight = 0;
+    std::deque<Job> waiting;
+  };
+
+  // Called once per job, on a sender thread: frees its host slot, starts what may start,
+  // counts and calls done.
+  void complete(Job& job, const WebhookResult& result);
+  // With mu held: moves the host's waiting jobs into flight while slots are free; those
+  // whose deadline passed while waiting go to `expired` instead.
+  void pull_waiting(const std::string& host_key, std::vector<std::shared_ptr<Exchange>>& started,
+                    std::vector<Job>& expired, SteadyTime now);
+  std::shared_ptr<Exchange> start_locked(Job job);
+  void launch(const std::vector<std::shared_ptr<Exchange>>& started);
+  void deliver(Job& job, const WebhookResult& result);  // counts and calls done, no lock
+  void publish_gauges_locked();
+
+  WebhookOptions options;
+  MetricsRegistry own_metrics;  // stands in when the caller passed none
+  MetricsRegistry& metrics;
+  Counter& ok_total;
+  Counter& retryable_total;
+  Counter& permanent_total;
+  Counter& refused_total;
+  Gauge& in_flight_gauge;
+  Gauge& queued_gauge;
+  Histogram& latency;
+
+  std::mutex mu;
+  bool stopping = false;
+  size_t accepted = 0;  // waiting + in flight, bounded by max_queued
+  size_t in_flight = 0;
+  uint64_t next_id = 1;
+  std::unordered_map<std::string, Host> hosts;
+  std::unordered_map<uint64_t, std::shared_ptr<Exchange>> live;
+
+  // Handlers reference the members above; the destructor joins the threads (the context
+  // runs out of work) before any of them goes.
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+};
+
+// The network side of one job: resolve, connect, write, read, each step ending in
+// finish() at the first error, at the deadline timer, or at abort(); finish() runs once.
+// All of it runs on the exchange's strand, so `finished_` needs no lock.
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(WebhookSender::Impl& sender, Job job)
+      : sender_(sender),
+        job_(std::move(job)),
+        strand_(net::make_strand(sender.ioc)),
+        resolver_(strand_),
+        stream_(strand_),
+        deadline_(strand_) {}
+
+  const net::strand<net::io_context::executor_type>& strand() const { return strand_; }
+
+  void run() {
+    if (finished_) return;
+    auto self = shared_from_this();
+    deadline_.expires_at(job_.deadline);
+    deadline_.async_wait([self](beast::error_code ec) {
+      if (!ec) {
+        self->finish(retryable("no complete answer from " + self->where() + " within " +
+                               std::to_string(self->sender_.options.request_timeout_ms) + " ms"));
+      }
+    });
+    parser_.body_limit(kMaxResponseBody);
+    resolver_.async_resolve(job_.url.host, std::to_string(job_.url.port), tcp::resolver::numeric_service,
+                            [self](beast::error_code ec, const tcp::resolver::results_type& results) {
+                              self->on_resolve(ec, results);
+                            });
+  }
+
+  void abort(const std::string& why) { finish(retryable(why)); }
+
+ private:
+  std::string where() const { return job_.url.authority(); }
+
+  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
+    if (finished_) return;
+    if (ec) return finish(retryable("cannot resolve " + where() + ": " + ec.message()));
+    auto left = std::chrono::duration_cast<Millis>(job_.deadline - std::chrono::steady_clock::now());
+    stream_.expires_after(std::max(Millis(1), std::min(left, Millis(sender_.options.connect_timeout_ms))));
+    auto self = shared_from_this();
+    stream_.async_connect(results, [self](beast::error_code cec, const tcp::endpoint&) { self->on_connect(cec); });
+  }
+
+  void on_connect(beast::error_code ec) {
+    if (finished_) return;
+    if (ec == beast::error::timeout) {
+      return finish(retryable("connect to " + where() + " timed out after " +
+                              std::to_string(sender_.options.connect_timeout_ms) + " ms"));
+    }
+    if (ec == net::error::connection_refused) return finish(retryable("connection refused by " + where()));
+    if (ec) return finish(retryable("cannot connect to " + where() + ": " + ec.message()));
+    stream_.expires_never();  // from here the deadline timer bounds the exchange
+    auto self = shared_from_this();
+    bhttp::async_write(stream_, job_.request, [self](beast::error_code wec, size_t) {
+      if (self->finished_) return;
+      if (wec) return self->finish(retryable("sending to " + self->where() + " failed: " + wec.message()));
+      bhttp::async_read(self->stream_, self->buffer_, self->parser_,
+                        [self](beast::error_code rec, size_t) { self->on_read(rec); });
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (finished_) return;
+    // An oversized answer still told us its status.
+    if (ec && !(ec == bhttp::error::body_limit && parser_.is_header_done())) {
+      return finish(retryable("no valid HTTP answer from " + where() + ": " + ec.message()));
+    }
+    finish(classify(where(), parser_.get()));
+  }
+
+  void finish(const WebhookResult& result) {
+    if (finished_) return;
+    finished_ = true;
+    deadline_.cancel();
+    resolver_.cancel();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    sender_.complete(job_, result);
+  }
+
+  WebhookSender::Impl& sender_;
+  Job job_;
+  net::strand<net::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  net::steady_timer deadline_;
+  beast::flat_buffer buffer_;
+  bhttp::response_parser<bhttp::string_body> parser_;
+  bool finished_ = false;
+};
+
+WebhookSender::Impl::Impl(WebhookOptions o)
+    : options(std::move(o)),
+      metrics(options.metrics ? *options.metrics : own_metrics),
+      ok_total(metrics.counter("tw_push_webhook_requests_total", "Webhook posts by outcome", {{"result", "ok"}})),
+      retryable_total(
+          metrics.counter("tw_push_webhook_requests_total", "Webhook posts by outcome", {{"result", "retryable"}})),
+      permanent_total(
+          metrics.counter("tw_push_webhook_requests_total", "Webhook posts by outcome", {{"result", "permanent"}})),
+      refused_total(
+          metrics.counter("tw_push_webhook_requests_total", "Webhook posts by outcome", {{"result", "refused"}})),
+      in_flight_gauge(metrics.gauge("tw_push_webhook_in_flight", "Webhook requests on the wire")),
+      queued_gauge(metrics.gauge("tw_push_webhook_queued", "Webhook posts waiting for a free slot of their host")),
+      latency(metrics.histogram("tw_push_webhook_latency_ms", "Webhook post() to done, including the per-host wait",
+                                default_ms_buckets())) {
+  options.threads = std::clamp(options.threads, 1, 64);
+  options.max_in_flight_per_host = std::max<size_t>(1, options.max_in_flight_per_host);
+  options.connect_timeout_ms = std::max<int64_t>(1, options.connect_timeout_ms);
+  options.request_timeout_ms = std::max<int64_t>(1, options.request_timeout_ms);
+}
+
+void WebhookSender::Impl::publish_gauges_locked() {
+  in_flight_gauge.set(static_cast<int64_t>(in_flight));
+  queued_gauge.set(static_cast<int64_t>(accepted - in_flight));
+}
+
+std::shared_ptr<Exchange> WebhookSender::Impl::start_locked(Job job) {
+  uint64_t id = job.id;
+  ++hosts[job.host_key].in_flight;
+  ++in_flight;
+  auto exchange = std::make_shared<Exchange>(*this, std::move(job));
+  live.emplace(id, exchange);
+  return exchange;
+}
+
+void WebhookSender::Impl::launch(const std::vector<std::shared_ptr<Exchange>>& started) {
+  for (const auto& exchange : started) net::post(exchange->strand(), [exchange] { exchange->run(); });
+}
+
+void WebhookSender::Impl::pull_waiting(const std::string& host_key, std::vector<std::shared_ptr<Exchange>>& started,
+                                       std::vector<Job>& expired, SteadyTime now) {
+  auto it = hosts.find(host_key);
+  if (it == hosts.end()) return;
+  Host& host = it->second;
+  while (!stopping && !host.waiting.empty() && host.in_flight < options.max_in_flight_per_host) {
+    Job next = std::move(host.waiting.front());
+    host.waiting.pop_front();
+    if (next.deadline <= now) {
+      --accepted;
+      expired.push_back(std::move(next));
+    } else {
+      started.push_back(start_locked(std::move(next)));
+    }
+  }
+  if (host.in_flight == 0 && host.waiting.empty()) hosts.erase(it);
+}
+
+void WebhookSender::Impl::deliver(Job& job, const WebhookResult& result) {
+  (result.ok ? ok_total : result.permanent ? permanent_total : retryable_total).inc();
+  latency.observe(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - job.posted).count());
+  try {
+    job.done(result);
+  } catch (const std::exception& e) {
+    // A throwing callback must not take a sender thread (and every other post) down.
+    TW_ERROR("push.webhook", "done callback threw: " << e.what());
+  } catch (...) {
+    TW_ERROR("push.webhook", "done callback threw a non-exception");
+  }
+}
+
+void WebhookSender::Impl::complete(Job& job, const WebhookResult& result) {
+  std::vector<std::shared_ptr<Exchange>> started;
+  std::vector<Job> expired;
+  std::shared_ptr<Exchange> self;  // keep this exchange alive until we return into it
+  {
+    std::lock_guard lock(mu);
+    auto it = live.find(job.id);
+    if (it != live.end()) {
+      self = std::move(it->second);
+      live.erase(it);
+    }
+    --hosts[job.host_key].in_flight;
+    --in_flight;
+    --accepted;
+    pull_waiting(job.host_key, started, expired, std::chrono::steady_clock::now());
+    publish_gauges_locked();
+  }
+  launch(started);
+  deliver(job, result);
+  for (auto& late : expired) {
+    deliver(late, retryable("waited longer than " + std::to_string(options.request_timeout_ms) +
+                            " ms for a free connection to " + late.url.authority() +
+                            " (max_in_flight_per_host=" + std::to_string(options.max_in_flight_per_host) + ")"));
+  }
+}
+
+WebhookSender::WebhookSender(WebhookOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->work.emplace(impl_->ioc.get_executor());
+  for (int i = 0; i < impl_->options.threads; ++i) impl_->threads.emplace_back([raw = impl_.get()] { raw->ioc.run(); });
+}
+
+WebhookSender::~WebhookSender() {
+  std::vector<Job> waiting;
+  std::vector<std::shared_ptr<Exchange>> running;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    for (auto& [key, host] : impl_->hosts) {
+      for (auto& job : host.waiting) waiting.push_back(std::move(job));
+      host.waiting.clear();
+    }
+    impl_->accepted -= waiting.size();
+    impl_->publish_gauges_locked();
+    for (auto& [id, exchange] : impl_->live) running.push_back(exchange);
+  }
+  Impl* impl = impl_.get();
+  for (auto& job : waiting) {
+    net::post(impl->ioc, [impl, job = std::move(job)]() mutable { impl->deliver(job, retryable(kShuttingDown)); });
+  }
+  for (auto& exchange : running) net::post(exchange->strand(), [exchange] { exchange->abort(kShuttingDown); });
+  running.clear();
+  // Without the guard run() returns once every handler above (and those of the aborted
+  // exchanges) has run, so every done has been called when the joins return.
+  impl_->work.reset();
+  for (auto& t : impl_->threads) t.join();
+  impl_->live.clear();
+}
+
+Status WebhookSender::validate_url(const std::string& url) {
+  auto parsed = parse_webhook_url(url);
+  if (!parsed) return parsed.error();
+  return {};
+}
+
+Status WebhookSender::post(const std::string& url, std::string json_body,
+                           std::vector<std::pair<std::string, std::string>> headers,
+                           std::function<void(const WebhookResult&)> done) {
+  Impl& s = *impl_;
+  if (!done) return make_error(ErrorCode::kInvalidArgument, "webhook post without a done callback");
+  auto now = std::chrono::steady_clock::now();
+  Job job;
+  job.done = std::move(done);
+  job.posted = now;
+  job.deadline = now + Millis(s.options.request_timeout_ms);
+
+  // A post that can never be sent is accepted and answered through done, like any other
+  // outcome, so the push service has one place that records delivery results.
+  std::optional<WebhookResult> unsendable;
+  auto parsed = parse_webhook_url(url);
+  Status headers_ok = check_headers(headers);
+  if (!parsed) {
+    unsendable = permanent(parsed.error().message);
+  } else if (!headers_ok) {
+    unsendable = permanent(headers_ok.error().message);
+  } else if (json_body.size() > s.options.max_body_bytes) {
+    unsendable = permanent("webhook body of " + std::to_string(json_body.size()) + " bytes is over the limit of " +
+                           std::to_string(s.options.max_body_bytes));
+  } else {
+    job.url = std::move(*parsed);
+    job.host_key = job.url.authority();
+    auto& req = job.request;
+    req.version(11);
+    req.method(bhttp::verb::post);
+    req.target(job.url.target);
+    req.set(bhttp::field::host, job.url.host_header());
+    req.set(bhttp::field::user_agent, "tidewire-push-webhook");
+    req.set(bhttp::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.keep_alive(false);  // one connection per post: nothing idle to leak or to go stale
+    req.body() = std::move(json_body);
+    req.prepare_payload();
+  }
+
+  std::shared_ptr<Exchange> started;
+  {
+    std::lock_guard lock(s.mu);
+    if (s.stopping) {
+      s.refused_total.inc();
+      return make_error(ErrorCode::kUnavailable, "webhook post refused: the sender is shutting down");
+    }
+    if (s.accepted >= s.options.max_queued) {
+      s.refused_total.inc();
+      return make_error(ErrorCode::kUnavailable, "webhook post refused: " + std::to_string(s.accepted) +
+                                                     " posts already waiting or in flight (max_queued=" +
+                                                     std::to_string(s.options.max_queued) + "); retry later");
+    }
+    if (unsendable) {
+      // Posted while holding mu, so the destructor (which sets stopping under mu) cannot
+      // have joined the threads yet; they run it before exiting.
+      net::post(s.ioc, [impl = &s, job = std::move(job), r = std::move(*unsendable)]() mutable {
+        impl->deliver(job, r);
+      });
+      return {};
+    }
+    job.id = s.next_id++;
+    ++s.accepted;
+    Impl::Host& host = s.hosts[job.host_key];
+    if (host.in_flight < s.options.max_in_flight_per_host) {
+      started = s.start_locked(std::move(job));
+    } else {
+      host.waiting.push_back(std::move(job));
+    }
+    s.publish_gauges_locked();
+  }
+  if (started) s.launch({started});
+  return {};
+}
+
+}  // namespace tidewire::push
