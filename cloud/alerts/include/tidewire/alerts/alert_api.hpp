@@ -1,0 +1,37 @@
+#pragma once
+// The alert rules HTTP API (docs/alerts.md), installed on the cloud's router:
+//   POST   /v1/alert-rules       one rule as JSON -> 201 (created) / 200 (same rule again)
+//   GET    /v1/alert-rules       {"rules": [rule + "open_incidents"]}
+//   DELETE /v1/alert-rules/{id}  -> 200; 404 unknown; 409 a rules-file rule
+// Errors are the ErrorBody shape with the rule error's reason as `error` (invalid_json,
+// unknown_type, unknown_field, bad_duration, no_recipients, ...); every refusal counts in
+// tw_alert_rule_rejects_total{source="api",reason}.
+#include <string>
+
+#include "http/router.hpp"
+#include "tidewire/alerts/alert_engine.hpp"
+#include "tidewire/common/metrics.hpp"
+
+namespace tidewire::alerts {
+
+class AlertApi {
+ public:
+  AlertApi(AlertEngine& engine, MetricsRegistry& metrics) : engine_(engine), metrics_(metrics) {}
+  Status install(http::Router& router);
+
+  // The handlers, callable without a server (tests).
+  http::Response post_rule(const std::string& body);
+  http::Response list_rules();
+  http::Response delete_rule(const std::string& rule_id);
+
+ private:
+  http::Response refuse(int status, const std::string& reason, const std::string& message);
+
+  AlertEngine& engine_;
+  MetricsRegistry& metrics_;
+};
+
+// Counts a refused rule from `source` ("api" or "file").
+void count_rule_reject(MetricsRegistry& metrics, const std::string& source, const std::string& reason);
+
+}  // namespace tidewire::alerts

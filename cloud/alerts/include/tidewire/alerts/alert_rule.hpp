@@ -1,0 +1,100 @@
+#pragma once
+// Alert rules over fleet state (docs/alerts.md): what a rule says, the status fields a
+// threshold rule may watch, and the one JSON shape rules have in the rules file (one rule
+// per line) and in POST /v1/alert-rules bodies.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidewire/common/expected.hpp"
+#include "tidewire/v1/device.pb.h"
+#include "tidewire/v1/push.pb.h"
+
+namespace tidewire::alerts {
+
+enum class RuleType {
+  kDeviceOffline,    // subject: a device silent for more than after_s
+  kStatusThreshold,  // subject: a device whose status field is beyond a threshold for for_s
+  kSiteOffline,      // subject: a site with more than offline_pct % of its devices offline for for_s
+};
+const char* type_name(RuleType type);
+
+enum class Comparison { kBelow, kAbove };  // "<" and ">"
+
+// Where a rule came from: the file is the truth for its rules (they cannot be deleted by
+// HTTP and are not stored); API rules live in the alert store and survive restarts.
+enum class RuleSource { kFile, kApi };
+
+struct AlertRule {
+  std::string id;  // 1-64 of [A-Za-z0-9_.-]
+  RuleType type = RuleType::kDeviceOffline;
+  std::optional<std::string> site;        // only devices of this site
+  std::optional<v1::DeviceKind> kind;     // only devices of this kind (required for thresholds)
+  int64_t after_s = 0;                    // device_offline: silence longer than this
+  int64_t for_s = 0;                      // threshold / site: how long the condition must hold
+  std::string field;                      // threshold: a name from status_fields() for `kind`
+  Comparison op = Comparison::kBelow;
+  double threshold = 0;
+  double offline_pct = 0;                 // site: fires above this share (0 <= pct < 100)
+  int64_t min_devices = 1;                // site: smaller sites (after filters) never fire
+  std::vector<std::string> recipient_ids;  // and/or
+  std::vector<std::string> tags;
+  v1::PushPriority priority = v1::PUSH_PRIORITY_HIGH;
+  uint32_t ttl_s = 0;                     // 0 = the push service's default
+  RuleSource source = RuleSource::kApi;
+
+  bool operator==(const AlertRule& o) const;  // same definition (source ignored)
+};
+
+// A status field a threshold rule can watch: kind + name -> number. The getter answers
+// nullopt when the status is of another kind (no reading, not a zero reading).
+struct StatusField {
+  v1::DeviceKind kind;
+  std::string_view name;
+  std::function<std::optional<double>(const v1::Status&)> read;
+};
+const std::vector<StatusField>& status_fields();
+const StatusField* find_status_field(v1::DeviceKind kind, std::string_view name);
+
+inline constexpr uint32_t kMaxTtlS = 7 * 24 * 3600;  // the push service's limit
+inline constexpr int64_t kMaxDurationS = 30LL * 24 * 3600;
+inline constexpr size_t kMaxRecipients = 64;
+
+// A refused rule: `reason` is a short label for metrics and the HTTP `error` field
+// (invalid_json, unknown_type, unknown_field, bad_duration, no_recipients, ...); `message`
+// says what was wrong and what to write instead.
+struct RuleError {
+  std::string reason;
+  std::string message;
+};
+
+// Checks every field; the first problem found is the answer.
+std::optional<RuleError> validate(const AlertRule& rule);
+
+// One rule from a JSON object (docs/alerts.md has the keys). Unknown keys are errors so a
+// typo ("treshold") does not silently make a rule that never fires.
+struct ParsedRule {
+  std::optional<AlertRule> rule;
+  RuleError error;  // when !rule
+};
+ParsedRule parse_rule_json(std::string_view json, RuleSource source);
+// The same object back, as the API lists it (with "source").
+std::string rule_to_json(const AlertRule& rule);
+
+// A rules file: one JSON object per line; blank lines and lines starting with '#' are
+// skipped. The first bad line fails the whole file (a half-loaded rule set would hide
+// the typo), naming its line number. Duplicate ids are an error too.
+struct FileError {
+  int line = 0;
+  RuleError error;
+};
+struct ParsedFile {
+  std::vector<AlertRule> rules;
+  std::optional<FileError> error;
+};
+ParsedFile parse_rules_text(std::string_view text);
+
+}  // namespace tidewire::alerts

@@ -1,0 +1,54 @@
+#pragma once
+// Where alert state survives a restart: the rules added by HTTP and every incident whose
+// notices are not all sent yet. One interface; platform/sqlite/SqliteAlertStore is the
+// backend (tables alert_rules and alert_incidents).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tidewire/alerts/alert_rule.hpp"
+#include "tidewire/common/expected.hpp"
+
+namespace tidewire::alerts {
+
+// One incident: rule `rule_id` held for `subject` (a device id, or a site id for site
+// rules). seq counts the incidents of one (rule, subject) from 1 and never goes back, so
+// the push idempotency key of a new incident never repeats an old one.
+struct Incident {
+  std::string rule_id;
+  std::string subject;
+  uint64_t seq = 0;
+  int64_t opened_ms = 0;
+  bool fire_sent = false;
+  int64_t cleared_ms = 0;  // 0 = still open
+  bool clear_sent = false;
+  std::string detail;      // what was seen when it fired, e.g. "bitrate_kbps 320 < 500"
+
+  bool open() const { return cleared_ms == 0; }
+  // Done: cleared and both notices handed to the push service.
+  bool finished() const { return !open() && fire_sent && clear_sent; }
+};
+
+class AlertStore {
+ public:
+  virtual ~AlertStore() = default;
+
+  virtual Expected<std::vector<AlertRule>> load_rules() = 0;
+  virtual Status insert_rule(const AlertRule& rule) = 0;
+  virtual Status delete_rule(const std::string& rule_id) = 0;
+
+  // Incidents not finished, oldest first.
+  virtual Expected<std::vector<Incident>> load_unfinished() = 0;
+  // The highest seq ever used per (rule, subject), finished incidents included.
+  virtual Expected<std::map<std::pair<std::string, std::string>, uint64_t>> last_seqs() = 0;
+  // Inserts or updates by (rule_id, subject, seq). A new incident prunes the finished
+  // ones before it of the same (rule, subject), so the table stays one or two rows per
+  // subject that ever alerted.
+  virtual Status save_incident(const Incident& incident) = 0;
+};
+using AlertStorePtr = std::unique_ptr<AlertStore>;
+
+}  // namespace tidewire::alerts

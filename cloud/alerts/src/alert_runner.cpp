@@ -1,0 +1,54 @@
+#include "tidewire/alerts/alert_runner.hpp"
+
+#include <set>
+
+#include "tidewire/common/log.hpp"
+
+namespace tidewire::alerts {
+namespace {
+constexpr const char* kLog = "alerts";
+}
+
+AlertRunner::AlertRunner(AlertEngine& engine, cloud::FleetRegistry& registry, AlertSink& sink, Clock& clock,
+                         MetricsRegistry& metrics, AlertRunnerOptions options)
+    : engine_(engine), registry_(registry), sink_(sink), clock_(clock), metrics_(metrics), options_(options) {}
+
+bool AlertRunner::tick() {
+  int64_t now = clock_.steady_ms();
+  if (ran_ && now - last_steady_ms_ < options_.interval_ms) return false;
+  ran_ = true;
+  last_steady_ms_ = now;
+  if (auto st = run_once(); !st) TW_WARN(kLog, "evaluation skipped: " << st.error().message);
+  return true;
+}
+
+Status AlertRunner::run_once() {
+  auto fleet = snapshot_fleet(registry_, options_.page_size);
+  if (!fleet) {
+    metrics_.counter("tw_alert_snapshot_failures_total", "Alert evaluations skipped: the fleet could not be read")
+        .inc();
+    return fleet.error();
+  }
+  auto notices = engine_.evaluate(*fleet, clock_.wall_ms());
+  // A clear must never arrive before its incident's fire: when a fire fails, the clear of
+  // the same incident waits for the next round too.
+  std::set<std::tuple<std::string, std::string, uint64_t>> fire_failed;
+  for (const auto& n : notices) {
+    auto incident = std::tuple{n.rule_id, n.subject, n.seq};
+    if (n.kind == NoticeKind::kClear && fire_failed.count(incident)) continue;
+    if (auto st = sink_.push(n.request, n.idempotency_key); !st) {
+      metrics_.counter("tw_alert_sink_failures_total", "Alert notices the push service refused (retried)").inc();
+      TW_WARN(kLog, "push " << n.idempotency_key << " failed (retried next round): " << st.error().message);
+      if (n.kind == NoticeKind::kFire) fire_failed.insert(incident);
+      continue;
+    }
+    metrics_.counter("tw_alert_notifications_total", "Alert notices handed to the push service",
+                     {{"kind", notice_name(n.kind)}})
+        .inc();
+    // A failed mark is counted by the engine; the notice goes again under the same key.
+    (void)engine_.mark_sent(n);
+  }
+  return {};
+}
+
+}  // namespace tidewire::alerts
