@@ -2,13 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -17,23 +11,23 @@
 #include <unordered_map>
 
 #include "tidewire/common/log.hpp"
+#include "webhook/webhook_exchange.hpp"
 #include "webhook/webhook_url.hpp"
 
 namespace tidewire::push {
 
 namespace beast = boost::beast;
-namespace bhttp = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-using SteadyTime = std::chrono::steady_clock::time_point;
 using Millis = std::chrono::milliseconds;
+using webhook_detail::Exchange;
+using webhook_detail::Job;
+using webhook_detail::permanent;
+using webhook_detail::retryable;
+using webhook_detail::SteadyTime;
+namespace net = webhook_detail::net;
+namespace bhttp = webhook_detail::bhttp;
 
 namespace {
 
-// Receivers answer a POST with little or nothing; only the start of the body is kept, for
-// the detail of a failure. A bigger answer still yields its status.
-constexpr size_t kMaxResponseBody = 16 * 1024;
-constexpr size_t kDetailBodyBytes = 200;
 constexpr const char* kShuttingDown = "webhook sender shutting down";
 
 bool is_token_char(char c) {
@@ -58,45 +52,7 @@ Status check_headers(const std::vector<std::pair<std::string, std::string>>& hea
   return {};
 }
 
-WebhookResult retryable(std::string detail) {
-  return {.ok = false, .http_status = 0, .permanent = false, .detail = std::move(detail)};
-}
-
-WebhookResult permanent(std::string detail) {
-  return {.ok = false, .http_status = 0, .permanent = true, .detail = std::move(detail)};
-}
-
-int64_t retry_after_ms(std::string_view value) {
-  if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string_view::npos) return 0;
-  return std::stoll(std::string(value)) * 1000;  // an HTTP-date form is ignored: the push service backs off anyway
-}
-
-WebhookResult classify(const std::string& where, const bhttp::response<bhttp::string_body>& res) {
-  WebhookResult r;
-  r.http_status = static_cast<int>(res.result_int());
-  int s = r.http_status;
-  r.ok = s >= 200 && s <= 299;
-  r.permanent = !r.ok && !(s == 408 || s == 429 || (s >= 500 && s <= 599));
-  if (s == 429 || s == 503) r.retry_after_ms = retry_after_ms(std::string(res[bhttp::field::retry_after]));
-  r.detail = "HTTP " + std::to_string(s) + " from " + where;
-  if (!r.ok && !res.body().empty()) r.detail += ": " + res.body().substr(0, kDetailBodyBytes);
-  return r;
-}
-
 }  // namespace
-
-// One post from post() to done(). `deadline` is fixed when post() accepts it.
-struct Job {
-  uint64_t id = 0;
-  std::string host_key;  // host:port, the unit of in-flight limits
-  WebhookUrl url;
-  bhttp::request<bhttp::string_body> request;
-  std::function<void(const WebhookResult&)> done;
-  SteadyTime posted;
-  SteadyTime deadline;
-};
-
-class Exchange;
 
 struct WebhookSender::Impl {
   explicit Impl(WebhookOptions o);
@@ -144,101 +100,6 @@ struct WebhookSender::Impl {
   std::vector<std::thread> threads;
 };
 
-// The network side of one job: resolve, connect, write, read, each step ending in
-// finish() at the first error, at the deadline timer, or at abort(); finish() runs once.
-// All of it runs on the exchange's strand, so `finished_` needs no lock.
-class Exchange : public std::enable_shared_from_this<Exchange> {
- public:
-  Exchange(WebhookSender::Impl& sender, Job job)
-      : sender_(sender),
-        job_(std::move(job)),
-        strand_(net::make_strand(sender.ioc)),
-        resolver_(strand_),
-        stream_(strand_),
-        deadline_(strand_) {}
-
-  const net::strand<net::io_context::executor_type>& strand() const { return strand_; }
-
-  void run() {
-    if (finished_) return;
-    auto self = shared_from_this();
-    deadline_.expires_at(job_.deadline);
-    deadline_.async_wait([self](beast::error_code ec) {
-      if (!ec) {
-        self->finish(retryable("no complete answer from " + self->where() + " within " +
-                               std::to_string(self->sender_.options.request_timeout_ms) + " ms"));
-      }
-    });
-    parser_.body_limit(kMaxResponseBody);
-    resolver_.async_resolve(job_.url.host, std::to_string(job_.url.port), tcp::resolver::numeric_service,
-                            [self](beast::error_code ec, const tcp::resolver::results_type& results) {
-                              self->on_resolve(ec, results);
-                            });
-  }
-
-  void abort(const std::string& why) { finish(retryable(why)); }
-
- private:
-  std::string where() const { return job_.url.authority(); }
-
-  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
-    if (finished_) return;
-    if (ec) return finish(retryable("cannot resolve " + where() + ": " + ec.message()));
-    auto left = std::chrono::duration_cast<Millis>(job_.deadline - std::chrono::steady_clock::now());
-    stream_.expires_after(std::max(Millis(1), std::min(left, Millis(sender_.options.connect_timeout_ms))));
-    auto self = shared_from_this();
-    stream_.async_connect(results, [self](beast::error_code cec, const tcp::endpoint&) { self->on_connect(cec); });
-  }
-
-  void on_connect(beast::error_code ec) {
-    if (finished_) return;
-    if (ec == beast::error::timeout) {
-      return finish(retryable("connect to " + where() + " timed out after " +
-                              std::to_string(sender_.options.connect_timeout_ms) + " ms"));
-    }
-    if (ec == net::error::connection_refused) return finish(retryable("connection refused by " + where()));
-    if (ec) return finish(retryable("cannot connect to " + where() + ": " + ec.message()));
-    stream_.expires_never();  // from here the deadline timer bounds the exchange
-    auto self = shared_from_this();
-    bhttp::async_write(stream_, job_.request, [self](beast::error_code wec, size_t) {
-      if (self->finished_) return;
-      if (wec) return self->finish(retryable("sending to " + self->where() + " failed: " + wec.message()));
-      bhttp::async_read(self->stream_, self->buffer_, self->parser_,
-                        [self](beast::error_code rec, size_t) { self->on_read(rec); });
-    });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (finished_) return;
-    // An oversized answer still told us its status.
-    if (ec && !(ec == bhttp::error::body_limit && parser_.is_header_done())) {
-      return finish(retryable("no valid HTTP answer from " + where() + ": " + ec.message()));
-    }
-    finish(classify(where(), parser_.get()));
-  }
-
-  void finish(const WebhookResult& result) {
-    if (finished_) return;
-    finished_ = true;
-    deadline_.cancel();
-    resolver_.cancel();
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    sender_.complete(job_, result);
-  }
-
-  WebhookSender::Impl& sender_;
-  Job job_;
-  net::strand<net::io_context::executor_type> strand_;
-  tcp::resolver resolver_;
-  beast::tcp_stream stream_;
-  net::steady_timer deadline_;
-  beast::flat_buffer buffer_;
-  bhttp::response_parser<bhttp::string_body> parser_;
-  bool finished_ = false;
-};
-
 WebhookSender::Impl::Impl(WebhookOptions o)
     : options(std::move(o)),
       metrics(options.metrics ? *options.metrics : own_metrics),
@@ -268,7 +129,9 @@ std::shared_ptr<Exchange> WebhookSender::Impl::start_locked(Job job) {
   uint64_t id = job.id;
   ++hosts[job.host_key].in_flight;
   ++in_flight;
-  auto exchange = std::make_shared<Exchange>(*this, std::move(job));
+  auto exchange =
+      std::make_shared<Exchange>(ioc, std::move(job), options.connect_timeout_ms, options.request_timeout_ms,
+                                 [this](Job& finished, const WebhookResult& result) { complete(finished, result); });
   live.emplace(id, exchange);
   return exchange;
 }

@@ -53,7 +53,8 @@ class WebhookSender {  // thread-safe; runs its own Asio threads
  public:
   explicit WebhookSender(WebhookOptions options);
   // Stops: every post not yet done gets done() with a retryable "shutting down" result,
-  // on a sender thread, before the destructor returns. Must not be called from done().
+  // on a sender thread, before the destructor returns. Must not run inside done(), nor while
+  // holding a lock that done() takes (it waits for those calls).
   ~WebhookSender();
   WebhookSender(const WebhookSender&) = delete;
   WebhookSender& operator=(const WebhookSender&) = delete;
