@@ -1,11 +1,12 @@
 // The alert rules API against a real HTTP server on port 0, with the engine on SQLite.
+#include "tidewire/alerts/alert_api.hpp"
+
 #include <gtest/gtest.h>
 
 #include "alert_test_support.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "sqlite/sqlite_alert_store.hpp"
-#include "tidewire/alerts/alert_api.hpp"
 
 namespace tidewire::alerts {
 namespace {
@@ -25,8 +26,7 @@ class AlertApiTest : public ::testing::Test {
     ASSERT_TRUE(s) << s.error().message;
     store = std::move(*s);
     auto e = AlertEngine::open(
-        *store, {testing::rule(R"({"id":"from-file","type":"device_offline","after_s":60,"tags":["ops"]})")},
-        metrics);
+        *store, {testing::rule(R"({"id":"from-file","type":"device_offline","after_s":60,"tags":["ops"]})")}, metrics);
     ASSERT_TRUE(e) << e.error().message;
     engine = std::move(*e);
     api = std::make_unique<AlertApi>(*engine, metrics);
@@ -107,7 +107,8 @@ TEST_F(AlertApiTest, BadRulesAre400WithTheirReasonAndCounted) {
     EXPECT_NE(r.body.find("\"error\":\"" + c.reason + "\""), std::string::npos) << r.body;
     EXPECT_EQ(rejects(c.reason), 1U) << c.reason;
   }
-  auto clash = call("POST", "/v1/alert-rules", R"({"id":"from-file","type":"device_offline","after_s":5,"tags":["a"]})");
+  auto clash =
+      call("POST", "/v1/alert-rules", R"({"id":"from-file","type":"device_offline","after_s":5,"tags":["a"]})");
   EXPECT_EQ(clash.status, 409) << clash.body;
   EXPECT_EQ(rejects("conflict"), 1U);
   EXPECT_EQ(engine->rules().size(), 1U);  // nothing was added

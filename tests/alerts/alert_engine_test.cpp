@@ -121,7 +121,7 @@ TEST_F(AlertEngineTest, SiteOfflineShareHonoursMinimumDevices) {
     return f;
   };
   auto at = [](int64_t s) { return kT0 + s * 1000; };
-  EXPECT_TRUE(step(fleet(2, true), at(0)).empty());   // 50% is not above 50%; site-2 has 1 < 3 devices
+  EXPECT_TRUE(step(fleet(2, true), at(0)).empty());  // 50% is not above 50%; site-2 has 1 < 3 devices
   EXPECT_TRUE(step(fleet(2, true), at(60)).empty());
   EXPECT_TRUE(step(fleet(3, true), at(61)).empty());  // 75%, hold starts
   auto fired = step(fleet(3, true), at(71));

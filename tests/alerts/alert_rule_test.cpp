@@ -17,13 +17,13 @@ RuleError refused(const std::string& json) {
 }
 
 TEST(AlertRuleTest, EachTypeParsesAndRoundTrips) {
-  for (const std::string json : {
-           R"({"id":"off","type":"device_offline","after_s":300,"site":"site-1","kind":"poster","tags":["operators"]})",
-           R"({"id":"enc-low","type":"status_threshold","kind":"encoder","field":"bitrate_kbps","op":"<",)"
-           R"("threshold":500,"for_s":30,"recipient_ids":["streamer-1"],"priority":"normal","ttl_s":600})",
-           R"({"id":"hot","type":"status_threshold","kind":"poster","field":"temperature_c","op":">",)"
-           R"("threshold":70.5,"for_s":60,"tags":["installers"]})",
-           R"({"id":"dark","type":"site_offline","offline_pct":50,"min_devices":4,"for_s":0,"tags":["ops"]})"}) {
+  for (const std::string json :
+       {R"({"id":"off","type":"device_offline","after_s":300,"site":"site-1","kind":"poster","tags":["operators"]})",
+        R"({"id":"enc-low","type":"status_threshold","kind":"encoder","field":"bitrate_kbps","op":"<",)"
+        R"("threshold":500,"for_s":30,"recipient_ids":["streamer-1"],"priority":"normal","ttl_s":600})",
+        R"({"id":"hot","type":"status_threshold","kind":"poster","field":"temperature_c","op":">",)"
+        R"("threshold":70.5,"for_s":60,"tags":["installers"]})",
+        R"({"id":"dark","type":"site_offline","offline_pct":50,"min_devices":4,"for_s":0,"tags":["ops"]})"}) {
     auto parsed = parse_rule_json(json, RuleSource::kApi);
     ASSERT_TRUE(parsed.rule) << json << " -> " << parsed.error.message;
     auto again = parse_rule_json(rule_to_json(*parsed.rule), RuleSource::kApi);
@@ -57,8 +57,7 @@ TEST(AlertRuleTest, BadRulesAreRefusedWithAReason) {
                        R"("threshold":1,"tags":["a"]})");
   EXPECT_EQ(field.reason, "unknown_field");
   EXPECT_NE(field.message.find("bitrate_kbps"), std::string::npos) << field.message;  // lists the known ones
-  EXPECT_EQ(refused(R"({"id":"x","type":"status_threshold","field":"fps","op":"<","threshold":1,"tags":["a"]})")
-                .reason,
+  EXPECT_EQ(refused(R"({"id":"x","type":"status_threshold","field":"fps","op":"<","threshold":1,"tags":["a"]})").reason,
             "unknown_field");  // no kind
   EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":-5,"tags":["a"]})").reason, "bad_duration");
   EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":1.5,"tags":["a"]})").reason, "bad_duration");
@@ -121,14 +120,15 @@ TEST(AlertRuleTest, RulesFileErrorsNameFileAndLineAndAreCounted) {
   auto path = testing::temp_db_path() + ".rules";
   {
     std::ofstream out(path);
-    out << R"({"id":"a","type":"device_offline","after_s":60,"tags":["ops"]})" << "\n"
-        << R"({"id":"b","type":"device_offline","after_s":-1,"tags":["ops"]})" << "\n";
+    out << R"({"id":"a","type":"device_offline","after_s":60,"tags":["ops"]})"
+        << "\n"
+        << R"({"id":"b","type":"device_offline","after_s":-1,"tags":["ops"]})"
+        << "\n";
   }
   auto loaded = load_rules_file(path, metrics);
   ASSERT_FALSE(loaded);
   EXPECT_NE(loaded.error().message.find(path + " line 2"), std::string::npos) << loaded.error().message;
-  EXPECT_EQ(metrics.counter_value("tw_alert_rule_rejects_total", {{"source", "file"}, {"reason", "bad_duration"}}),
-            1U);
+  EXPECT_EQ(metrics.counter_value("tw_alert_rule_rejects_total", {{"source", "file"}, {"reason", "bad_duration"}}), 1U);
 
   auto missing = load_rules_file(path + ".absent", metrics);
   ASSERT_FALSE(missing);

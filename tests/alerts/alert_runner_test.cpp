@@ -1,11 +1,12 @@
 // The runner on the real SQLite fleet registry (devices ingested as edge batches) with a
 // ManualClock: it evaluates on its interval, reads every page of devices, pushes, counts.
+#include "tidewire/alerts/alert_runner.hpp"
+
 #include <gtest/gtest.h>
 
 #include "alert_test_support.hpp"
 #include "sqlite/sqlite_alert_store.hpp"
 #include "sqlite/sqlite_registry.hpp"
-#include "tidewire/alerts/alert_runner.hpp"
 
 namespace tidewire::alerts {
 namespace {

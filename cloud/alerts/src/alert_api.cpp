@@ -3,8 +3,9 @@
 namespace tidewire::alerts {
 
 void count_rule_reject(MetricsRegistry& metrics, const std::string& source, const std::string& reason) {
-  metrics.counter("tw_alert_rule_rejects_total", "Alert rules refused, by source (api|file) and reason",
-                  {{"source", source}, {"reason", reason}})
+  metrics
+      .counter("tw_alert_rule_rejects_total", "Alert rules refused, by source (api|file) and reason",
+               {{"source", source}, {"reason", reason}})
       .inc();
 }
 

@@ -31,7 +31,9 @@ int64_t hold_ms(const AlertRule& rule) {
 
 }  // namespace
 
-const char* notice_name(NoticeKind kind) { return kind == NoticeKind::kFire ? "fire" : "clear"; }
+const char* notice_name(NoticeKind kind) {
+  return kind == NoticeKind::kFire ? "fire" : "clear";
+}
 
 std::string idempotency_key(const Incident& i, NoticeKind kind) {
   return "alert:" + i.rule_id + ":" + i.subject + ":" + std::to_string(i.seq) + ":" + notice_name(kind);
@@ -44,7 +46,8 @@ v1::PushRequest push_request_for(const AlertRule& rule, const Incident& i, Notic
   bool fire = kind == NoticeKind::kFire;
   req.set_title(std::string(fire ? "ALERT " : "RESOLVED ") + rule.id + ": " + i.subject);
   std::string body = fire ? i.detail
-                          : "recovered after " + std::to_string(std::max<int64_t>(0, i.cleared_ms - i.opened_ms) / 1000) +
+                          : "recovered after " +
+                                std::to_string(std::max<int64_t>(0, i.cleared_ms - i.opened_ms) / 1000) +
                                 " s (was: " + i.detail + ")";
   req.set_body(body.empty() ? std::string(type_name(rule.type)) : body);
   auto& data = *req.mutable_data();
@@ -124,8 +127,8 @@ Status AlertEngine::remove_rule(const std::string& rule_id) {
   auto it = rules_.find(rule_id);
   if (it == rules_.end()) return make_error(ErrorCode::kNotFound, "no alert rule " + rule_id);
   if (it->second.source == RuleSource::kFile) {
-    return make_error(ErrorCode::kConflict, "alert rule " + rule_id +
-                                                " comes from the rules file; remove it there and restart");
+    return make_error(ErrorCode::kConflict,
+                      "alert rule " + rule_id + " comes from the rules file; remove it there and restart");
   }
   if (auto st = store_.delete_rule(rule_id); !st) return st.error().with_context("delete alert rule " + rule_id);
   rules_.erase(it);
@@ -160,9 +163,8 @@ std::vector<Incident> AlertEngine::unfinished_incidents() const {
   return out;
 }
 
-std::map<std::string, AlertEngine::Observation> AlertEngine::observe(const AlertRule& rule,
-                                                                      const FleetSnapshot& fleet,
-                                                                      int64_t now_ms) const {
+std::map<std::string, AlertEngine::Observation> AlertEngine::observe(const AlertRule& rule, const FleetSnapshot& fleet,
+                                                                     int64_t now_ms) const {
   std::map<std::string, Observation> out;
   switch (rule.type) {
     case RuleType::kDeviceOffline:
@@ -219,15 +221,13 @@ std::map<std::string, AlertEngine::Observation> AlertEngine::observe(const Alert
 
 Incident* AlertEngine::open_incident(const SubjectKey& key) {
   auto it = unfinished_.lower_bound(IncidentKey{key.first, key.second, 0});
-  for (; it != unfinished_.end() && std::get<0>(it->first) == key.first && std::get<1>(it->first) == key.second;
-       ++it) {
+  for (; it != unfinished_.end() && std::get<0>(it->first) == key.first && std::get<1>(it->first) == key.second; ++it) {
     if (it->second.open()) return &it->second;
   }
   return nullptr;
 }
 
-void AlertEngine::advance(const AlertRule& rule, const std::string& subject, const Observation& seen,
-                          int64_t now_ms) {
+void AlertEngine::advance(const AlertRule& rule, const std::string& subject, const Observation& seen, int64_t now_ms) {
   SubjectKey key{rule.id, subject};
   Incident* open = open_incident(key);
   if (seen.verdict == Verdict::kUnknown) {

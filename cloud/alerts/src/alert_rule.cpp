@@ -59,10 +59,10 @@ const char* type_name(RuleType type) {
 }
 
 bool AlertRule::operator==(const AlertRule& o) const {
-  return id == o.id && type == o.type && site == o.site && kind == o.kind && after_s == o.after_s &&
-         for_s == o.for_s && field == o.field && op == o.op && threshold == o.threshold &&
-         offline_pct == o.offline_pct && min_devices == o.min_devices && recipient_ids == o.recipient_ids &&
-         tags == o.tags && priority == o.priority && ttl_s == o.ttl_s;
+  return id == o.id && type == o.type && site == o.site && kind == o.kind && after_s == o.after_s && for_s == o.for_s &&
+         field == o.field && op == o.op && threshold == o.threshold && offline_pct == o.offline_pct &&
+         min_devices == o.min_devices && recipient_ids == o.recipient_ids && tags == o.tags && priority == o.priority &&
+         ttl_s == o.ttl_s;
 }
 
 // Only numeric fields: a threshold over a string or a bool says nothing useful.
@@ -107,14 +107,14 @@ std::optional<RuleError> validate(const AlertRule& r) {
   for (const auto* list : {&r.recipient_ids, &r.tags}) {
     for (const auto& name : *list) {
       if (!topics::valid_id(name)) {
-        return RuleError{"bad_value", "recipient id or tag '" + name.substr(0, 64) +
-                                          "' must be 1-64 characters of [A-Za-z0-9_.-]"};
+        return RuleError{"bad_value",
+                         "recipient id or tag '" + name.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]"};
       }
     }
   }
   if (r.ttl_s > kMaxTtlS) {
-    return RuleError{"bad_value", "ttl_s=" + std::to_string(r.ttl_s) + " is over " + std::to_string(kMaxTtlS) +
-                                      " (7 days)"};
+    return RuleError{"bad_value",
+                     "ttl_s=" + std::to_string(r.ttl_s) + " is over " + std::to_string(kMaxTtlS) + " (7 days)"};
   }
   if (auto e = check_duration("after_s", r.after_s)) return e;
   if (auto e = check_duration("for_s", r.for_s)) return e;

@@ -42,8 +42,9 @@ Status AlertRunner::run_once() {
       if (n.kind == NoticeKind::kFire) fire_failed.insert(incident);
       continue;
     }
-    metrics_.counter("tw_alert_notifications_total", "Alert notices handed to the push service",
-                     {{"kind", notice_name(n.kind)}})
+    metrics_
+        .counter("tw_alert_notifications_total", "Alert notices handed to the push service",
+                 {{"kind", notice_name(n.kind)}})
         .inc();
     // A failed mark is counted by the engine; the notice goes again under the same key.
     (void)engine_.mark_sent(n);

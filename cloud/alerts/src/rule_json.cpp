@@ -19,14 +19,16 @@ struct Fail {
   RuleError error;
 };
 
-std::string shown(std::string_view s) { return std::string(s.substr(0, 64)); }
+std::string shown(std::string_view s) {
+  return std::string(s.substr(0, 64));
+}
 
 const std::set<std::string>& keys_for(RuleType type) {
-  static const std::set<std::string> offline{"id", "type", "site", "kind", "after_s", "recipient_ids",
+  static const std::set<std::string> offline{"id",   "type",     "site",  "kind",  "after_s", "recipient_ids",
                                              "tags", "priority", "ttl_s", "source"};
-  static const std::set<std::string> threshold{"id",  "type",      "site",          "kind", "field",    "op",
-                                               "threshold", "for_s", "recipient_ids", "tags", "priority", "ttl_s",
-                                               "source"};
+  static const std::set<std::string> threshold{"id",       "type",      "site",  "kind",          "field",
+                                               "op",       "threshold", "for_s", "recipient_ids", "tags",
+                                               "priority", "ttl_s",     "source"};
   static const std::set<std::string> site{"id",          "type",          "site", "kind",     "for_s", "offline_pct",
                                           "min_devices", "recipient_ids", "tags", "priority", "ttl_s", "source"};
   switch (type) {
@@ -66,8 +68,8 @@ RuleType parse_type(const std::string& name) {
   if (name == "device_offline") return RuleType::kDeviceOffline;
   if (name == "status_threshold") return RuleType::kStatusThreshold;
   if (name == "site_offline") return RuleType::kSiteOffline;
-  throw Fail{{"unknown_type", "unknown rule type '" + shown(name) +
-                                  "' (expected device_offline, status_threshold or site_offline)"}};
+  throw Fail{{"unknown_type",
+              "unknown rule type '" + shown(name) + "' (expected device_offline, status_threshold or site_offline)"}};
 }
 
 AlertRule read_rule(const google::protobuf::Struct& obj, RuleSource source) {

@@ -20,8 +20,8 @@ Expected<std::vector<AlertRule>> load_rules_file(const std::string& path, Metric
   if (parsed.error) {
     count_rule_reject(metrics, "file", parsed.error->error.reason);
     return make_error(ErrorCode::kInvalidArgument, path + " line " + std::to_string(parsed.error->line) + ": " +
-                                                       parsed.error->error.message + " [" +
-                                                       parsed.error->error.reason + "]");
+                                                       parsed.error->error.message + " [" + parsed.error->error.reason +
+                                                       "]");
   }
   return std::move(parsed.rules);
 }

@@ -85,10 +85,10 @@ Status SqliteAlertStore::delete_rule(const std::string& rule_id) {
 
 Expected<std::vector<Incident>> SqliteAlertStore::load_unfinished() {
   std::lock_guard lock(mu_);
-  auto st = db_->prepare(
-      std::string("SELECT rule_id, subject, seq, opened_ms, fire_sent, cleared_ms, clear_sent, detail "
-                  "FROM alert_incidents WHERE NOT (") +
-      kFinished + ") ORDER BY opened_ms, rule_id, subject, seq");
+  auto st =
+      db_->prepare(std::string("SELECT rule_id, subject, seq, opened_ms, fire_sent, cleared_ms, clear_sent, detail "
+                               "FROM alert_incidents WHERE NOT (") +
+                   kFinished + ") ORDER BY opened_ms, rule_id, subject, seq");
   if (!st) return st.error();
   std::vector<Incident> out;
   while (true) {

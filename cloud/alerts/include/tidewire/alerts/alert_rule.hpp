@@ -31,19 +31,19 @@ enum class RuleSource { kFile, kApi };
 struct AlertRule {
   std::string id;  // 1-64 of [A-Za-z0-9_.-]
   RuleType type = RuleType::kDeviceOffline;
-  std::optional<std::string> site;        // only devices of this site
-  std::optional<v1::DeviceKind> kind;     // only devices of this kind (required for thresholds)
-  int64_t after_s = 0;                    // device_offline: silence longer than this
-  int64_t for_s = 0;                      // threshold / site: how long the condition must hold
-  std::string field;                      // threshold: a name from status_fields() for `kind`
+  std::optional<std::string> site;     // only devices of this site
+  std::optional<v1::DeviceKind> kind;  // only devices of this kind (required for thresholds)
+  int64_t after_s = 0;                 // device_offline: silence longer than this
+  int64_t for_s = 0;                   // threshold / site: how long the condition must hold
+  std::string field;                   // threshold: a name from status_fields() for `kind`
   Comparison op = Comparison::kBelow;
   double threshold = 0;
-  double offline_pct = 0;                 // site: fires above this share (0 <= pct < 100)
-  int64_t min_devices = 1;                // site: smaller sites (after filters) never fire
+  double offline_pct = 0;                  // site: fires above this share (0 <= pct < 100)
+  int64_t min_devices = 1;                 // site: smaller sites (after filters) never fire
   std::vector<std::string> recipient_ids;  // and/or
   std::vector<std::string> tags;
   v1::PushPriority priority = v1::PUSH_PRIORITY_HIGH;
-  uint32_t ttl_s = 0;                     // 0 = the push service's default
+  uint32_t ttl_s = 0;  // 0 = the push service's default
   RuleSource source = RuleSource::kApi;
 
   bool operator==(const AlertRule& o) const;  // same definition (source ignored)

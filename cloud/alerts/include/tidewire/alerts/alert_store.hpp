@@ -25,7 +25,7 @@ struct Incident {
   bool fire_sent = false;
   int64_t cleared_ms = 0;  // 0 = still open
   bool clear_sent = false;
-  std::string detail;      // what was seen when it fired, e.g. "bitrate_kbps 320 < 500"
+  std::string detail;  // what was seen when it fired, e.g. "bitrate_kbps 320 < 500"
 
   bool open() const { return cleared_ms == 0; }
   // Done: cleared and both notices handed to the push service.

@@ -18,8 +18,8 @@ struct DeviceState {
   v1::DeviceKind kind = v1::DEVICE_KIND_UNSPECIFIED;
   std::string site;
   bool online = false;
-  int64_t last_seen_ms = 0;           // wall ms the cloud last heard of it
-  std::optional<v1::Status> status;   // the latest status, when one ever arrived
+  int64_t last_seen_ms = 0;          // wall ms the cloud last heard of it
+  std::optional<v1::Status> status;  // the latest status, when one ever arrived
   int64_t last_status_ms = 0;
 };
 
