@@ -10,5 +10,6 @@ int parse(Config& config, int argc, char** argv);
 
 int cmd_gen_day(int argc, char** argv);
 int cmd_dispatch(int argc, char** argv);
+int cmd_app(int argc, char** argv);
 
 }  // namespace tidewire::sim::cli

@@ -33,7 +33,8 @@ const char* kUsage =
     "  bench pipeline   raw broker rate vs device->edge->cloud event rate, as JSON\n"
     "  bench dispatch   assignment solve time and cost vs exact reference and greedy, as JSON\n"
     "  gen-day          a synthetic delivery day (orders.csv, riders.csv) with lunch and dinner peaks\n"
-    "  dispatch         replay a day's orders and riders through the real cloud; metrics as JSON\n\n"
+    "  dispatch         replay a day's orders and riders through the real cloud; metrics as JSON\n"
+    "  app              the reference push client: one recipient's app, or N virtual apps\n\n"
     "'tidewire-sim <command> --help' lists a command's options.\n";
 
 std::vector<OptionSpec> fleet_specs() {
@@ -296,6 +297,7 @@ int main(int argc, char** argv) {
   if (cmd == "bench") return cmd_bench(argc - 1, argv + 1);
   if (cmd == "gen-day") return sim::cli::cmd_gen_day(argc - 1, argv + 1);
   if (cmd == "dispatch") return sim::cli::cmd_dispatch(argc - 1, argv + 1);
+  if (cmd == "app") return sim::cli::cmd_app(argc - 1, argv + 1);
   std::cerr << "tidewire-sim: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }
