@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "push_app_metrics.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
@@ -31,26 +32,6 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
         receipt_topic_(std::move(receipt_topic)),
         sync_topic_(std::move(sync_topic)) {
     cursor_ = options.initial_cursor;
-    auto& m = metrics_;
-    received_ = &m.counter("tw_push_app_received_total", "New notifications an app showed");
-    from_sync_ = &m.counter("tw_push_app_received_from_sync_total", "New notifications that came in answer to a sync");
-    duplicates_ = &m.counter("tw_push_app_duplicates_total", "Re-sent copies: receipted again, not shown again");
-    for (const char* reason : {"bad_topic", "oversize", "malformed", "wrong_recipient", "invalid_field"}) {
-      rejected_.emplace(
-          reason, &m.counter("tw_push_app_rejected_total", "Inbox messages refused, by reason", {{"reason", reason}}));
-    }
-    delivered_receipts_ =
-        &m.counter("tw_push_app_receipts_total", "Receipts the broker acknowledged, by kind", {{"kind", "delivered"}});
-    opened_receipts_ =
-        &m.counter("tw_push_app_receipts_total", "Receipts the broker acknowledged, by kind", {{"kind", "opened"}});
-    receipt_retries_ =
-        &m.counter("tw_push_app_receipt_retries_total", "Receipts queued again: refused or not acknowledged");
-    receipts_dropped_ =
-        &m.counter("tw_push_app_receipts_dropped_total", "Pending receipts dropped: the queue was at its bound");
-    syncs_ = &m.counter("tw_push_app_syncs_total", "InboxSync messages the broker acknowledged");
-    sync_failures_ =
-        &m.counter("tw_push_app_sync_failures_total", "InboxSync not sent or not acknowledged (next up edge retries)");
-    inbox_evicted_ = &m.counter("tw_push_app_inbox_evicted_total", "Notifications evicted from an app's inbox view");
   }
 
   void attach() {
@@ -108,17 +89,17 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
       fresh = inserted;
       if (!fresh) {
         ++stats_.duplicates;
-        duplicates_->inc();
+        metrics_.duplicates.inc();
         opened = it->second;
       } else {
         remember_order(id);
         file_in_inbox(*delivery);
         cursor_ = std::max(cursor_, delivery->inbox_seq());
         ++stats_.received;
-        received_->inc();
+        metrics_.received.inc();
         if (delivery->from_sync()) {
           ++stats_.received_from_sync;
-          from_sync_->inc();
+          metrics_.received_from_sync.inc();
         }
         show = on_notification_;
       }
@@ -193,7 +174,7 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
     inbox_.insert(at, delivery);
     if (inbox_.size() > options_.inbox_limit) {
       inbox_.erase(inbox_.begin());
-      inbox_evicted_->inc();
+      metrics_.inbox_evicted.inc();
     }
   }
 
@@ -205,16 +186,16 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
       auto core = weak.lock();
       if (!core) return;
       if (!done) {
-        core->sync_failures_->inc();
+        core->metrics_.sync_failures.inc();
         return;
       }
-      core->syncs_->inc();
+      core->metrics_.syncs.inc();
       std::lock_guard lock(core->mu_);
       ++core->stats_.syncs_sent;
     });
     if (!st) {
       // Disconnected again already: the next up edge syncs.
-      sync_failures_->inc();
+      metrics_.sync_failures.inc();
       TW_DEBUG(kLog, options_.recipient_id << ": sync not sent: " << st.error().describe());
     } else {
       log_line(options_.recipient_id + ": connected, syncing inbox after seq " + std::to_string(after_seq));
@@ -232,39 +213,40 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
   // True if handed to the transport; else the receipt is back in the pending queue.
   bool publish_receipt(const v1::PushReceipt& receipt) {
     std::weak_ptr<Core> weak = weak_from_this();
-    auto st =
-        transport_.publish({receipt_topic_, codec::encode(receipt), 1, false}, [weak, receipt](const Status& done) {
-          auto core = weak.lock();
-          if (!core) return;
-          if (!done) {
-            core->requeue(receipt);
-            return;
-          }
-          (receipt.kind() == v1::RECEIPT_KIND_OPENED ? core->opened_receipts_ : core->delivered_receipts_)->inc();
-          {
-            std::lock_guard lock(core->mu_);
-            ++core->stats_.receipts_sent;
-          }
-          core->flush_pending();  // the window has room again
-        });
+    auto st = transport_.publish({receipt_topic_, codec::encode(receipt), 1, false}, [weak,
+                                                                                      receipt](const Status& done) {
+      auto core = weak.lock();
+      if (!core) return;
+      if (!done) {
+        core->requeue(receipt);
+        return;
+      }
+      (receipt.kind() == v1::RECEIPT_KIND_OPENED ? core->metrics_.opened_receipts : core->metrics_.delivered_receipts)
+          .inc();
+      {
+        std::lock_guard lock(core->mu_);
+        ++core->stats_.receipts_sent;
+      }
+      core->flush_pending();  // the window has room again
+    });
     if (st) return true;
     requeue(receipt);
     return false;
   }
 
   void requeue(const v1::PushReceipt& receipt) {
-    receipt_retries_->inc();
+    metrics_.receipt_retries.inc();
     std::lock_guard lock(mu_);
     if (pending_.size() >= options_.max_pending_receipts) {
       pending_.pop_front();
       ++stats_.receipts_dropped;
-      receipts_dropped_->inc();
+      metrics_.receipts_dropped.inc();
     }
     pending_.push_back(receipt);
   }
 
   void reject(const char* reason, const std::string& detail) {
-    rejected_.at(reason)->inc();
+    metrics_.rejected(reason).inc();
     uint64_t suppressed = 0;
     {
       std::lock_guard lock(mu_);
@@ -298,24 +280,12 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
   transport::Transport& transport_;
   Clock& clock_;
   Random& random_;
-  MetricsRegistry& metrics_;
+  PushAppMetrics metrics_;
   const std::string inbox_topic_;
   const std::string receipt_topic_;
   const std::string sync_topic_;
   int64_t last_reject_log_ms_ = -1;
   uint64_t rejects_unlogged_ = 0;
-
-  Counter* received_;
-  Counter* from_sync_;
-  Counter* duplicates_;
-  std::unordered_map<std::string, Counter*> rejected_;
-  Counter* delivered_receipts_;
-  Counter* opened_receipts_;
-  Counter* receipt_retries_;
-  Counter* receipts_dropped_;
-  Counter* syncs_;
-  Counter* sync_failures_;
-  Counter* inbox_evicted_;
 };
 
 Expected<std::unique_ptr<PushApp>> PushApp::create(const PushAppOptions& options, const PushAppDeps& deps) {
