@@ -240,7 +240,8 @@ TEST(WebhookSender, ConnectionRefusedIsRetryable) {
   MetricsRegistry metrics;
   Outcomes outcomes;
   WebhookSender sender({.metrics = &metrics});
-  ASSERT_TRUE(sender.post("http://127.0.0.1:" + std::to_string(*port) + "/hook", "{}", {}, outcomes.callback("x")).ok());
+  ASSERT_TRUE(
+      sender.post("http://127.0.0.1:" + std::to_string(*port) + "/hook", "{}", {}, outcomes.callback("x")).ok());
   ASSERT_TRUE(wait_until([&] { return outcomes.has("x"); }, 10'000));
   WebhookResult r = outcomes.get("x");
   EXPECT_FALSE(r.ok);
@@ -283,8 +284,7 @@ TEST(WebhookSender, HangingReceiverTimesOutWithoutDelayingOtherHosts) {
   Outcomes outcomes;
   // One thread, so the healthy post cannot be served by a thread the hang left free: it
   // completes only if nothing ever blocks on the hanging receiver.
-  WebhookSender sender(
-      {.threads = 1, .request_timeout_ms = 3'000, .max_in_flight_per_host = 2, .metrics = &metrics});
+  WebhookSender sender({.threads = 1, .request_timeout_ms = 3'000, .max_in_flight_per_host = 2, .metrics = &metrics});
   // Two connections hang, two more posts wait behind them in that host's queue.
   for (const char* tag : {"hang-1", "hang-2", "hang-3", "hang-4"}) {
     ASSERT_TRUE(sender.post(hanging.url(), "{}", delivery_headers(tag), outcomes.callback(tag)).ok());

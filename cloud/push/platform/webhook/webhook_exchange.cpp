@@ -64,10 +64,9 @@ void Exchange::run() {
     }
   });
   parser_.body_limit(kMaxResponseBody);
-  resolver_.async_resolve(job_.url.host, std::to_string(job_.url.port), tcp::resolver::numeric_service,
-                          [self](beast::error_code ec, const tcp::resolver::results_type& results) {
-                            self->on_resolve(ec, results);
-                          });
+  resolver_.async_resolve(
+      job_.url.host, std::to_string(job_.url.port), tcp::resolver::numeric_service,
+      [self](beast::error_code ec, const tcp::resolver::results_type& results) { self->on_resolve(ec, results); });
 }
 
 void Exchange::on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
@@ -82,7 +81,8 @@ void Exchange::on_resolve(beast::error_code ec, const tcp::resolver::results_typ
 void Exchange::on_connect(beast::error_code ec) {
   if (finished_) return;
   if (ec == beast::error::timeout) {
-    return finish(retryable("connect to " + where() + " timed out after " + std::to_string(connect_timeout_ms_) + " ms"));
+    return finish(
+        retryable("connect to " + where() + " timed out after " + std::to_string(connect_timeout_ms_) + " ms"));
   }
   if (ec == net::error::connection_refused) return finish(retryable("connection refused by " + where()));
   if (ec) return finish(retryable("cannot connect to " + where() + ": " + ec.message()));

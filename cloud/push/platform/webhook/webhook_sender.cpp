@@ -31,7 +31,8 @@ namespace {
 constexpr const char* kShuttingDown = "webhook sender shutting down";
 
 bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string::npos;
 }
 
 // Headers come from the push service, but their values may echo API input (a recipient
@@ -290,9 +291,8 @@ Status WebhookSender::post(const std::string& url, std::string json_body,
     if (unsendable) {
       // Posted while holding mu, so the destructor (which sets stopping under mu) cannot
       // have joined the threads yet; they run it before exiting.
-      net::post(s.ioc, [impl = &s, job = std::move(job), r = std::move(*unsendable)]() mutable {
-        impl->deliver(job, r);
-      });
+      net::post(s.ioc,
+                [impl = &s, job = std::move(job), r = std::move(*unsendable)]() mutable { impl->deliver(job, r); });
       return {};
     }
     job.id = s.next_id++;

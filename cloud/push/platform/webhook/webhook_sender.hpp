@@ -29,24 +29,24 @@
 namespace tidewire::push {
 
 struct WebhookOptions {
-  int threads = 2;                     // Asio threads running the requests (1..64)
-  size_t max_queued = 10'000;          // posts accepted and not yet done (waiting or in flight)
-  int64_t connect_timeout_ms = 2'000;  // resolve + TCP connect
-  int64_t request_timeout_ms = 5'000;  // whole post, from post() to the full response
-  size_t max_in_flight_per_host = 4;   // open connections per host:port
-  size_t max_body_bytes = 1024 * 1024; // a bigger json_body is refused as permanent
-  MetricsRegistry* metrics = nullptr;  // optional; must outlive the sender
+  int threads = 2;                      // Asio threads running the requests (1..64)
+  size_t max_queued = 10'000;           // posts accepted and not yet done (waiting or in flight)
+  int64_t connect_timeout_ms = 2'000;   // resolve + TCP connect
+  int64_t request_timeout_ms = 5'000;   // whole post, from post() to the full response
+  size_t max_in_flight_per_host = 4;    // open connections per host:port
+  size_t max_body_bytes = 1024 * 1024;  // a bigger json_body is refused as permanent
+  MetricsRegistry* metrics = nullptr;   // optional; must outlive the sender
 };
 
 struct WebhookResult {
-  bool ok = false;            // the receiver answered 2xx
-  int http_status = 0;        // 0 when no HTTP answer arrived (refused, timeout, bad URL, shutdown)
+  bool ok = false;      // the receiver answered 2xx
+  int http_status = 0;  // 0 when no HTTP answer arrived (refused, timeout, bad URL, shutdown)
   // Retrying the same request cannot help: a 4xx other than 408/429, a 3xx (redirects are
   // not followed), a URL or header that cannot be sent. Everything else that is not ok
   // (5xx, 408, 429, timeouts, refused or reset connections, shutdown) is retryable.
   bool permanent = false;
-  std::string detail;         // what happened, naming host:port but never the URL's path or query
-  int64_t retry_after_ms = 0; // from a Retry-After header in seconds on 429/503, else 0
+  std::string detail;          // what happened, naming host:port but never the URL's path or query
+  int64_t retry_after_ms = 0;  // from a Retry-After header in seconds on 429/503, else 0
 };
 
 class WebhookSender {  // thread-safe; runs its own Asio threads

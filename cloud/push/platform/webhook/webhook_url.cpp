@@ -42,8 +42,9 @@ Expected<WebhookUrl> parse_webhook_url(const std::string& url) {
     if (u <= 0x20 || u >= 0x7f) return bad("contains a space, control or non-ASCII character (percent-encode it)");
   }
   if (starts_with_nocase(url, "https://")) {
-    return bad("uses https://, which the webhook channel does not support yet: register an http:// URL "
-               "(for example a TLS-terminating proxy you run next to the receiver)");
+    return bad(
+        "uses https://, which the webhook channel does not support yet: register an http:// URL "
+        "(for example a TLS-terminating proxy you run next to the receiver)");
   }
   const std::string scheme = "http://";
   if (!starts_with_nocase(url, scheme)) return bad("must start with http:// (got '" + url.substr(0, 16) + "...')");

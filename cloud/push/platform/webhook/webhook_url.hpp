@@ -9,7 +9,7 @@
 namespace tidewire::push {
 
 struct WebhookUrl {
-  std::string host;    // a DNS name or an IPv4 literal, or an IPv6 literal without the brackets
+  std::string host;  // a DNS name or an IPv4 literal, or an IPv6 literal without the brackets
   int port = 80;
   std::string target;  // path plus query string, never empty ("/" at least); the fragment is dropped
   bool ipv6 = false;
