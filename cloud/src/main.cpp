@@ -76,6 +76,7 @@ Config make_config() {
           {"push-default-ttl-s", T::kInt, "86400", "lifetime of a notification whose request sets no ttl_s"},
           {"push-silent-after", T::kInt, "5", "notifications expiring unreceipted in a row before a recipient is marked silent"},
           {"push-rate-per-recipient", T::kInt, "2", "sends per second to one recipient (burst 20)"},
+          {"push-fanout-chunk", T::kInt, "2000", "tag recipients expanded per 50 ms tick (bounds how long a fan-out holds the service)"},
           {"log-level", T::kString, "info", "debug, info, warn or error"},
       }));
 }
@@ -108,7 +109,8 @@ Status check_config(const Config& c) {
                                                                         {"dispatch-queue", 1, 1000000},
                                                                         {"push-default-ttl-s", 1, 7 * 24 * 3600},
                                                                         {"push-silent-after", 1, 1000},
-                                                                        {"push-rate-per-recipient", 1, 1000}}) {
+                                                                        {"push-rate-per-recipient", 1, 1000},
+                                                                        {"push-fanout-chunk", 1, 100000}}) {
     if (auto st = check_range(c, name, lo, hi); !st) return st;
   }
   if (auto p = dispatch::parse_policy(c.str("dispatch-policy")); !p) return p.error();
@@ -228,6 +230,7 @@ int run(const Config& config) {
   push_options.default_ttl_ms = config.integer("push-default-ttl-s") * 1000;
   push_options.silent_after = static_cast<uint32_t>(config.integer("push-silent-after"));
   push_options.rate_per_recipient_s = static_cast<double>(config.integer("push-rate-per-recipient"));
+  push_options.fanout_chunk = static_cast<size_t>(config.integer("push-fanout-chunk"));
   push::PushService push_service(**push_store, mqtt, nullptr, clock, *random, metrics, push_options);
 
   const std::string broker = config.str("mqtt-host") + ":" + std::to_string(config.integer("mqtt-port"));

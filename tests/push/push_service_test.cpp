@@ -61,6 +61,7 @@ class PushServiceTest : public ::testing::Test {
     r.set_notification_id(nid);
     r.set_kind(kind);
     service_->on_message({*topics::push_topic(recipient, topics::PushChannel::kReceipt), r.SerializeAsString(), 1, false});
+    service_->tick();  // uplink messages are handled on the service's own turn
   }
   v1::DeliveryState state_of(const std::string& nid, const std::string& recipient) {
     auto v = service_->view(nid);
@@ -189,6 +190,7 @@ TEST_F(PushServiceTest, ReceiptsForNotificationsNeverSentToThatRecipientChangeNo
   receipt("b", n->notification_id(), v1::RECEIPT_KIND_DELIVERED);
   receipt("a", "n-does-not-exist", v1::RECEIPT_KIND_DELIVERED);
   service_->on_message({*topics::push_topic("a", topics::PushChannel::kReceipt), "\xff\xff garbage", 1, false});
+  service_->tick();
   EXPECT_EQ(rejects("receipt", "unknown_delivery"), 2u);
   EXPECT_EQ(rejects("receipt", "malformed"), 1u);
   EXPECT_EQ(state_of(n->notification_id(), "a"), v1::DELIVERY_STATE_SENT);
@@ -255,6 +257,7 @@ TEST_F(PushServiceTest, AnAppThatSyncsGetsWhatItMissedInOrder) {
   v1::InboxSync sync;
   sync.set_after_seq(1);
   service_->on_message({*topics::push_topic("e", topics::PushChannel::kSync), sync.SerializeAsString(), 1, false});
+  service_->tick();
   auto inbox = inbox_of("e");
   ASSERT_EQ(inbox.size(), 2u);
   EXPECT_EQ(inbox[0].notification_id(), ids[1]);

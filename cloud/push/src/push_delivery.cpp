@@ -48,6 +48,7 @@ int64_t PushService::retry_delay_ms(uint32_t attempts, bool silent) {
 }
 
 void PushService::tick_locked() {
+  drain_inbound_locked();
   int64_t now = clock_.wall_ms();
   fan_out_locked();
   expire_locked(now);
@@ -219,6 +220,27 @@ void PushService::on_webhook_result(const std::string& nid, const std::string& r
 }
 
 void PushService::on_message(const transport::Message& message) {
+  {
+    std::lock_guard lock(inbound_mu_);
+    if (inbound_.size() >= options_.max_inbound) {
+      reject("mqtt", "inbound_full");
+      return;
+    }
+    inbound_.push_back(message);
+  }
+  cv_.notify_all();
+}
+
+void PushService::drain_inbound_locked() {
+  std::deque<transport::Message> batch;
+  {
+    std::lock_guard lock(inbound_mu_);
+    batch.swap(inbound_);
+  }
+  for (const auto& m : batch) handle_uplink_locked(m);
+}
+
+void PushService::handle_uplink_locked(const transport::Message& message) {
   auto topic = topics::parse_push_topic(message.topic);
   if (!topic || topic->channel == topics::PushChannel::kInbox) {
     reject("mqtt", "bad_topic");
@@ -228,7 +250,6 @@ void PushService::on_message(const transport::Message& message) {
     reject("mqtt", "too_large");
     return;
   }
-  std::lock_guard lock(mu_);
   if (topic->channel == topics::PushChannel::kReceipt) {
     on_receipt_locked(topic->recipient_id, message.payload);
   } else {

@@ -12,6 +12,7 @@
 // most one chunk.
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,7 @@ struct PushOptions {
   size_t max_recipient_ids = 1'000; // ids in one request (tags for more)
   size_t view_limit = 100;          // deliveries listed by GET /v1/push/{id}
   int64_t tick_ms = 50;
+  size_t max_inbound = 100'000;  // receipts and syncs waiting for the tick thread
 };
 Status validate(const PushOptions& options);
 
@@ -76,6 +78,9 @@ class PushService {
   Expected<v1::NotificationView> view(const std::string& notification_id);
 
   // MQTT uplink from apps: receipts and inbox syncs (topics::push_uplink_filters()).
+  // Only queues (bounded: --push-inbound-max, drops counted; apps re-send receipts and
+  // re-sync): the MQTT library's callback thread must never wait for the service lock,
+  // because the tick thread holds that lock while it publishes through the same library.
   void on_message(const transport::Message& message);
 
   // One round of background work; the thread calls it, tests call it with a ManualClock.
@@ -87,6 +92,8 @@ class PushService {
     int64_t at_ms = 0;
   };
   void tick_locked();
+  void drain_inbound_locked();
+  void handle_uplink_locked(const transport::Message& message);
   void fan_out_locked();
   void expire_locked(int64_t now);
   void send_due_locked(int64_t now);
@@ -112,6 +119,8 @@ class PushService {
   bool started_ = false;
   std::thread thread_;
   std::unordered_map<std::string, Bucket> buckets_;
+  std::mutex inbound_mu_;  // never held with mu_ by on_message
+  std::deque<transport::Message> inbound_;
   uint64_t next_id_ = 0;  // notification ids: p-<ms>-<random>-<n>
 };
 
