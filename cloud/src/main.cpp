@@ -20,6 +20,11 @@
 #include "tidewire/dispatch/dispatch_api.hpp"
 #include "tidewire/push/push_api.hpp"
 #include "push_store.hpp"
+#include "sqlite/sqlite_alert_store.hpp"
+#include "tidewire/alerts/alert_api.hpp"
+#include "tidewire/alerts/alert_runner.hpp"
+#include "tidewire/alerts/rules_file.hpp"
+#include "webhook_poster.hpp"
 #include "tidewire/dispatch/dispatcher_loop.hpp"
 #include "tidewire/dispatch/dispatcher_outputs.hpp"
 #include "tidewire/protocols/topics.hpp"
@@ -77,6 +82,8 @@ Config make_config() {
           {"push-silent-after", T::kInt, "5", "notifications expiring unreceipted in a row before a recipient is marked silent"},
           {"push-rate-per-recipient", T::kInt, "2", "sends per second to one recipient (burst 20)"},
           {"push-fanout-chunk", T::kInt, "2000", "tag recipients expanded per 50 ms tick (bounds how long a fan-out holds the service)"},
+          {"alert-rules-file", T::kString, "", "device alert rules, one JSON rule per line (docs/alerts.md); empty = none"},
+          {"alert-interval-s", T::kInt, "10", "seconds between alert rule evaluations"},
           {"log-level", T::kString, "info", "debug, info, warn or error"},
       }));
 }
@@ -110,7 +117,8 @@ Status check_config(const Config& c) {
                                                                         {"push-default-ttl-s", 1, 7 * 24 * 3600},
                                                                         {"push-silent-after", 1, 1000},
                                                                         {"push-rate-per-recipient", 1, 1000},
-                                                                        {"push-fanout-chunk", 1, 100000}}) {
+                                                                        {"push-fanout-chunk", 1, 100000},
+                                                                        {"alert-interval-s", 1, 3600}}) {
     if (auto st = check_range(c, name, lo, hi); !st) return st;
   }
   if (auto p = dispatch::parse_policy(c.str("dispatch-policy")); !p) return p.error();
@@ -121,6 +129,20 @@ Status check_config(const Config& c) {
   }
   return {};
 }
+
+// Alert notices go out as push notifications; the key makes a re-send after a crash a duplicate.
+class PushAlertSink final : public alerts::AlertSink {
+ public:
+  explicit PushAlertSink(push::PushService& service) : service_(service) {}
+  Status push(const v1::PushRequest& request, const std::string& key) override {
+    auto accepted = service_.push(request, key);
+    if (!accepted) return accepted.error();
+    return {};
+  }
+
+ private:
+  push::PushService& service_;
+};
 
 int run(const Config& config) {
   int shutdown_fd = install_shutdown_handlers();
@@ -231,7 +253,42 @@ int run(const Config& config) {
   push_options.silent_after = static_cast<uint32_t>(config.integer("push-silent-after"));
   push_options.rate_per_recipient_s = static_cast<double>(config.integer("push-rate-per-recipient"));
   push_options.fanout_chunk = static_cast<size_t>(config.integer("push-fanout-chunk"));
-  push::PushService push_service(**push_store, mqtt, nullptr, clock, *random, metrics, push_options);
+  push::WebhookOptions webhook_options;
+  webhook_options.metrics = &metrics;
+  auto webhook_sender = std::make_unique<push::WebhookSender>(webhook_options);
+  push::SenderWebhookPoster webhook_poster(*webhook_sender);
+  push::PushService push_service(**push_store, mqtt, &webhook_poster, clock, *random, metrics, push_options);
+  // The sender's last callbacks (its destructor answers every post) land in the service:
+  // on any return, stop the service's thread, then the sender, while the service exists.
+  struct StopWebhooksBeforeService {
+    push::PushService& service;
+    std::unique_ptr<push::WebhookSender>& sender;
+    ~StopWebhooksBeforeService() {
+      service.stop();
+      sender.reset();
+    }
+  } stop_webhooks_first{push_service, webhook_sender};
+
+  // Device alert rules: evaluated over the registry, notices through the push service.
+  auto alert_rules = alerts::load_rules_file(config.str("alert-rules-file"), metrics);
+  if (!alert_rules) {
+    TW_ERROR(kLog, alert_rules.error().message << " (fix --alert-rules-file; docs/alerts.md)");
+    return 1;
+  }
+  auto alert_store = alerts::SqliteAlertStore::open(db_path, clock);
+  if (!alert_store) {
+    TW_ERROR(kLog, "cannot open the alert store " << db_path << ": " << alert_store.error().message);
+    return 1;
+  }
+  auto alert_engine = alerts::AlertEngine::open(**alert_store, std::move(*alert_rules), metrics);
+  if (!alert_engine) {
+    TW_ERROR(kLog, "alert rules: " << alert_engine.error().message);
+    return 1;
+  }
+  PushAlertSink alert_sink(push_service);
+  alerts::AlertRunnerOptions alert_options;
+  alert_options.interval_ms = config.integer("alert-interval-s") * 1000;
+  alerts::AlertRunner alert_runner(**alert_engine, *registry, alert_sink, clock, metrics, alert_options);
 
   const std::string broker = config.str("mqtt-host") + ":" + std::to_string(config.integer("mqtt-port"));
   // Edge batches go to ingest; app receipts and inbox syncs to the push service.
@@ -295,6 +352,11 @@ int run(const Config& config) {
     TW_ERROR(kLog, "routes: " << st.error().message);
     return 1;
   }
+  alerts::AlertApi alert_api(**alert_engine, metrics);
+  if (auto st = alert_api.install(router); !st) {
+    TW_ERROR(kLog, "routes: " << st.error().message);
+    return 1;
+  }
   http::ServerOptions http_options;
   http_options.host = config.str("http-host");
   http_options.port = static_cast<int>(config.integer("http-port"));
@@ -321,6 +383,7 @@ int run(const Config& config) {
     ::poll(&p, 1, kHousekeepingMs);
     if (shutdown_requested()) break;
     commands.tick();
+    alert_runner.tick();  // evaluates every --alert-interval-s; a push only queues (fan-out is chunked)
   }
 
   TW_INFO(kLog, "stopping: closing HTTP, finishing the batch being stored");

@@ -11,6 +11,7 @@
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
+#include "webhook/webhook_sender.hpp"
 
 namespace tidewire::push {
 namespace {
@@ -104,9 +105,8 @@ Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::s
   }
   if (auto st = check_tags(body.tags()); !st) return st.error();
   if (!body.webhook_url().empty()) {
-    const std::string& u = body.webhook_url();
-    if (u.size() > 2048 || u.rfind("http://", 0) != 0 || !printable(u)) {
-      return invalid("invalid_webhook_url", "webhook_url must be an http:// URL (https is not supported yet)");
+    if (auto st = WebhookSender::validate_url(body.webhook_url()); !st) {
+      return invalid("invalid_webhook_url", st.error().message);
     }
   }
   std::lock_guard lock(mu_);
