@@ -130,8 +130,12 @@ void PushService::send_due_locked(int64_t now) {
     TW_WARN(kLog, "cannot read due deliveries: " << due.error().message);
     return;
   }
+  if (due->empty()) return;
   std::map<std::string, std::optional<StoredNotification>> notifications;
   std::map<std::string, std::optional<v1::Recipient>> recipients;
+  // The tick's state changes in one commit. A crash before it re-sends this tick's
+  // deliveries after the restart: duplicates the apps drop, never a loss.
+  auto tx = store_.begin();
   for (auto& d : *due) {
     auto& n = notifications[d.notification_id];
     if (!n) {
@@ -195,6 +199,7 @@ void PushService::send_due_locked(int64_t now) {
     d.next_ms = now + retry_delay_ms(d.attempts, r->silent());
     if (auto st = store_.update(d); !st) TW_WARN(kLog, "cannot record a send: " << st.error().message);
   }
+  if (auto st = tx->commit(); !st) TW_WARN(kLog, "sends not recorded (re-sent later): " << st.error().message);
 }
 
 void PushService::on_webhook_result(const std::string& nid, const std::string& rid, bool ok, bool permanent,
@@ -237,7 +242,10 @@ void PushService::drain_inbound_locked() {
     std::lock_guard lock(inbound_mu_);
     batch.swap(inbound_);
   }
+  if (batch.empty()) return;
+  auto tx = store_.begin();  // a burst of receipts: one commit
   for (const auto& m : batch) handle_uplink_locked(m);
+  if (auto st = tx->commit(); !st) TW_WARN(kLog, "receipts not stored (apps re-send them): " << st.error().message);
 }
 
 void PushService::handle_uplink_locked(const transport::Message& message) {

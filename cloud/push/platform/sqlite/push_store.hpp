@@ -84,6 +84,10 @@ class PushStore {
   Expected<std::vector<std::pair<int, uint64_t>>> state_counts(const std::string& notification_id);
   Expected<uint64_t> count_live();  // QUEUED + SENT, for the gauge
 
+  // One transaction around many single-row writes (a tick's sends, a batch of receipts):
+  // one fsync instead of one per row. Not around queue() or expire(), which open their own.
+  std::unique_ptr<sqlite::Transaction> begin() { return std::make_unique<sqlite::Transaction>(*db_); }
+
  private:
   explicit PushStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
   Status migrate();
