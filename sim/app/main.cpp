@@ -32,6 +32,7 @@ const char* kUsage =
     "  demo             a whole local stack (brokers, cloud, edge) plus a virtual fleet\n"
     "  bench pipeline   raw broker rate vs device->edge->cloud event rate, as JSON\n"
     "  bench dispatch   assignment solve time and cost vs exact reference and greedy, as JSON\n"
+    "  bench push       push API, delivered+receipted rate, latency, tag fan-out vs raw broker, as JSON\n"
     "  gen-day          a synthetic delivery day (orders.csv, riders.csv) with lunch and dinner peaks\n"
     "  dispatch         replay a day's orders and riders through the real cloud; metrics as JSON\n"
     "  app              the reference push client: one recipient's app, or N virtual apps\n\n"
@@ -252,10 +253,58 @@ int cmd_bench_dispatch(int argc, char** argv) {
   return 0;
 }
 
+int cmd_bench_push(int argc, char** argv) {
+  tw::Config config("tidewire-sim bench push",
+                    "Starts its own stack on free loopback ports and measures, in one run, through the real "
+                    "tidewire-cloud and reference apps: notifications/s accepted by POST /v1/push, delivered "
+                    "with receipts end to end, p50/p99 latency from the API call at a paced target rate, a tag "
+                    "fan-out's time to the last receipt, and the cloud broker's raw QoS1 publish->subscribe "
+                    "rate. Prints JSON (docs/push_bench.md).",
+                    {{"run-dir", Type::kString, "run/bench-push", "scratch folder for brokers, databases, logs"},
+                     {"client-threads", Type::kInt, "8", "HTTP client threads posting (one connection per call)"},
+                     {"apps", Type::kInt, "1000", "online apps the throughput and latency phases post to"},
+                     {"flood", Type::kInt, "20000", "notifications posted as fast as the client threads go"},
+                     {"latency-notifications", Type::kInt, "30000", "notifications posted paced at --target-rate"},
+                     {"target-rate", Type::kInt, "10000", "notifications/s offered in the latency phase"},
+                     {"latency-sample", Type::kInt, "1000", "notifications whose cloud receipt time is read back"},
+                     {"fanout-recipients", Type::kInt, "100000", "recipients carrying the fan-out tag"},
+                     {"fanout-apps", Type::kInt, "5000", "of those, online apps (3 open files each: ulimit -n bounds it)"},
+                     {"rate-per-recipient", Type::kInt, "1000", "cloud push-rate-per-recipient (product default 2)"},
+                     {"fanout-chunk", Type::kInt, "2000", "cloud push-fanout-chunk"},
+                     {"raw-messages", Type::kInt, "50000", "messages for the raw broker reference"},
+                     {"phase-s", Type::kInt, "30", "stop posting in a load phase after this long (reported)"},
+                     {"timeout-s", Type::kInt, "300", "give up a phase after this long"},
+                     {"log-level", Type::kString, "warn", "debug | info | warn | error"}});
+  if (int rc = parse(config, argc, argv); rc >= 0) return rc;
+  sim::PushBenchOptions o;
+  o.phase_s = config.integer("phase-s");
+  o.run_dir = config.str("run-dir");
+  o.client_threads = static_cast<int>(config.integer("client-threads"));
+  o.apps = static_cast<int>(config.integer("apps"));
+  o.flood_notifications = config.integer("flood");
+  o.latency_notifications = config.integer("latency-notifications");
+  o.target_rate = static_cast<double>(config.integer("target-rate"));
+  o.latency_sample = static_cast<int>(config.integer("latency-sample"));
+  o.fanout_recipients = static_cast<int>(config.integer("fanout-recipients"));
+  o.fanout_apps = static_cast<int>(config.integer("fanout-apps"));
+  o.rate_per_recipient = static_cast<int>(config.integer("rate-per-recipient"));
+  o.fanout_chunk = static_cast<int>(config.integer("fanout-chunk"));
+  o.raw_messages = static_cast<int>(config.integer("raw-messages"));
+  o.timeout_s = config.integer("timeout-s");
+  auto report = sim::bench_push(o);
+  if (!report) {
+    std::cerr << "tidewire-sim: bench push: " << report.error().describe() << "\n";
+    return 1;
+  }
+  std::cout << *report << std::endl;
+  return 0;
+}
+
 int cmd_bench(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "dispatch") == 0) return cmd_bench_dispatch(argc - 1, argv + 1);
+  if (argc >= 2 && std::strcmp(argv[1], "push") == 0) return cmd_bench_push(argc - 1, argv + 1);
   if (argc < 2 || std::strcmp(argv[1], "pipeline") != 0) {
-    std::cerr << "usage: tidewire-sim bench pipeline|dispatch [options]   (see --help)\n";
+    std::cerr << "usage: tidewire-sim bench pipeline|dispatch|push [options]   (see --help)\n";
     return (argc >= 2 && (std::strcmp(argv[1], "--help") == 0)) ? 0 : 2;
   }
   tw::Config config("tidewire-sim bench pipeline",

@@ -37,6 +37,28 @@ struct DispatchBenchOptions {
 };
 Expected<std::string> bench_dispatch(const DispatchBenchOptions& options);
 
+// tidewire-sim bench push (docs/push_bench.md): through the real tidewire-cloud and
+// reference apps (VirtualApps) on a fresh loopback stack, in one run: API accept rate,
+// delivered-and-receipted rate, latency at a paced target rate, a tag fan-out's time to
+// the last receipt, and the cloud broker's raw QoS1 rate. Returns the JSON report.
+struct PushBenchOptions {
+  std::string run_dir = "run/bench-push";
+  int client_threads = 8;            // HTTP client threads (one connection per call)
+  int apps = 1'000;                  // online apps the throughput and latency phases post to
+  int64_t flood_notifications = 20'000;   // posted as fast as the client threads go
+  int64_t latency_notifications = 30'000; // posted paced at target_rate
+  double target_rate = 10'000;       // notifications/s offered in the latency phase
+  int latency_sample = 1'000;        // notifications whose cloud receipt time is read back
+  int fanout_recipients = 100'000;   // recipients carrying the fan-out tag
+  int fanout_apps = 5'000;           // of those, online (3 descriptors each: ulimit -n bounds it)
+  int rate_per_recipient = 1'000;    // cloud push-rate-per-recipient (product default 2)
+  int fanout_chunk = 2'000;          // cloud push-fanout-chunk (product default)
+  int raw_messages = 50'000;
+  int64_t phase_s = 30;              // posting in the throughput / latency phase stops after this
+  int64_t timeout_s = 300;           // per phase
+};
+Expected<std::string> bench_push(const PushBenchOptions& options);
+
 // Returns the JSON report.
 Expected<std::string> bench_pipeline(const PipelineBenchOptions& options);
 
