@@ -145,10 +145,15 @@ class PushBench {
     return {};
   }
 
-  double receipts_delivered() {
+  double metric(const std::string& name, const std::string& label) {
     auto r = call("GET", "/metrics", "");
-    return r && r->status == 200 ? scrape(r->body, "tw_push_receipts_total", "kind=\"delivered\"") : -1;
+    return r && r->status == 200 ? scrape(r->body, name, label) : -1;
   }
+  double receipts_delivered() { return metric("tw_push_receipts_total", "kind=\"delivered\""); }
+  // Publishes the cloud's MQTT client refused (window full): each waits the retry base
+  // (5 s) before it is tried again, which shows in the fan-out's times.
+  double sends_refused() { return metric("tw_push_sends_total", "result=\"failed\""); }
+  double resends() { return metric("tw_push_resends_total", ""); }
 
   // Waits until the apps have shown `shown` notifications in all and the cloud has
   // recorded `want` more DELIVERED receipts than `base`; returns when that was first seen
@@ -393,6 +398,7 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
   if (auto st = b.start_apps(online); !st) return fail(st.error());
   int64_t shown_before = b.shown_.load();
   base = b.receipts_delivered();
+  const double refused_before = b.sends_refused(), resends_before = b.resends();
   auto t0 = Clock::now();
   auto accepted = b.call("POST", "/v1/push",
                          "{\"tags\":[\"bench.fanout\"],\"title\":\"bench\",\"body\":\"" + std::string(kBody) +
@@ -437,6 +443,8 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
      << ",\"fanout_done_ms\":" << since(t_fanned) << ",\"all_sent_ms\":" << since(t_all_sent)
      << ",\"last_app_shown_ms\":" << since(t_last_shown) << ",\"last_receipt_recorded_ms\":" << since(t_receipts)
      << ",\"apps_shown\":" << b.shown_.load() - shown_before
+     << ",\"sends_refused_by_mqtt_client\":" << static_cast<int64_t>(b.sends_refused() - refused_before)
+     << ",\"resends\":" << static_cast<int64_t>(b.resends() - resends_before)
      << "},\"run_s\":" << static_cast<int64_t>(seconds_between(run_start, Clock::now())) << "}";
   b.apps_->stop();
   (*stack)->stop();
