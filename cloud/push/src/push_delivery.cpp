@@ -183,11 +183,18 @@ void PushService::send_due_locked(int64_t now) {
     }
     const char* channel = webhook ? "webhook" : "mqtt";
     if (!sent) {
-      // Not handed over (broker down, queue full): try again soon, not counted as an attempt.
+      // Not handed over, not counted as an attempt. The MQTT client refuses when its
+      // in-flight window is full or the broker is down: the rest of this tick would be
+      // refused too, so stop here and leave them due for the next tick, in order. A
+      // refused webhook post (its queue full) waits the base delay.
       metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
           .inc();
-      d.next_ms = now + options_.retry_base_ms;
       d.detail = sent.error().message;
+      if (!webhook) {
+        (void)store_.update(d);
+        break;
+      }
+      d.next_ms = now + options_.retry_base_ms;
       (void)store_.update(d);
       continue;
     }
