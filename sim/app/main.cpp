@@ -73,15 +73,6 @@ sim::FleetOptions fleet_options(const tw::Config& c) {
   return o;
 }
 
-bool split_url(const std::string& url, std::string& host, int& port) {
-  std::string rest = url.rfind("http://", 0) == 0 ? url.substr(7) : url;
-  auto colon = rest.find(':');
-  if (colon == std::string::npos) return false;
-  host = rest.substr(0, colon);
-  port = std::atoi(rest.substr(colon + 1).c_str());
-  return port > 0 && port < 65536;
-}
-
 int cmd_run(int argc, char** argv) {
   auto specs = fleet_specs();
   specs.push_back({"broker-host", Type::kString, "127.0.0.1", "site broker host"});
@@ -97,12 +88,15 @@ int cmd_run(int argc, char** argv) {
   auto fo = fleet_options(config);
   fo.broker_host = config.str("broker-host");
   fo.broker_port = static_cast<int>(config.integer("broker-port"));
-  std::string cloud_host;
-  int cloud_port = 0;
   bool verify = config.flag("verify");
-  if (verify && !split_url(config.str("cloud-url"), cloud_host, cloud_port)) {
-    std::cerr << "tidewire-sim: --cloud-url must look like http://HOST:PORT\n";
-    return 2;
+  sim::HttpEndpoint cloud;
+  if (verify) {
+    auto parsed = sim::parse_http_url(config.str("cloud-url"), "--cloud-url");
+    if (!parsed) {
+      std::cerr << "tidewire-sim: " << parsed.error().message << "\n";
+      return 2;
+    }
+    cloud = *parsed;
   }
   tw::install_shutdown_handlers();
   tw::SystemClock clock;
@@ -148,7 +142,7 @@ int cmd_run(int argc, char** argv) {
     tw::Expected<sim::VerifyReport> report = tw::make_error(tw::ErrorCode::kTimeout, "not run");
     tw::process::wait_until(
         [&] {
-          report = sim::verify_in_cloud(cloud_host, cloud_port, fleet.ledgers());
+          report = sim::verify_in_cloud(cloud.host, cloud.port, fleet.ledgers());
           return report.ok() && report->ok();
         },
         std::max<int64_t>(10'000, timeout_ms - (clock.steady_ms() - start)));

@@ -33,29 +33,6 @@ constexpr const char* kLog = "replay";
 constexpr int64_t kDayStartMs = 1'767'571'200'000;
 constexpr int64_t kWarmUpRealMs = 4'000;  // stack and riders come up before the first order
 
-struct Endpoint {
-  std::string host;
-  int port = 0;
-};
-
-Expected<Endpoint> parse_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) return make_error(ErrorCode::kInvalidArgument, "--cloud must be http://HOST:PORT");
-  std::string rest = url.substr(scheme.size());
-  while (!rest.empty() && rest.back() == '/') rest.pop_back();
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0) return make_error(ErrorCode::kInvalidArgument, "--cloud needs a port");
-  Endpoint e;
-  e.host = rest.substr(0, colon);
-  try {
-    e.port = std::stoi(rest.substr(colon + 1));
-  } catch (...) {
-    e.port = 0;
-  }
-  if (e.port <= 0 || e.port > 65535) return make_error(ErrorCode::kInvalidArgument, "--cloud has a bad port");
-  return e;
-}
-
 std::string to_json(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions o;
@@ -66,7 +43,7 @@ std::string to_json(const google::protobuf::Message& m) {
 
 // One request, retried while the cloud is unreachable or busy (503/504), like a careful
 // client; 4xx answers are final.
-Expected<http::Response> call(const Endpoint& cloud, const std::string& method, const std::string& target,
+Expected<http::Response> call(const HttpEndpoint& cloud, const std::string& method, const std::string& target,
                               const std::string& body, const http::HeaderList& headers = {}) {
   Expected<http::Response> last = make_error(ErrorCode::kUnavailable, "not tried");
   for (int attempt = 0; attempt < 8; ++attempt) {
@@ -154,7 +131,7 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
 
   // The stack: our own, or the one at --cloud.
   std::unique_ptr<Stack> stack;
-  Endpoint cloud;
+  HttpEndpoint cloud;
   std::string site_host = o.site_host;
   int site_port = o.site_port;
   if (o.cloud_url.empty()) {
@@ -189,7 +166,7 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
     site_host = "127.0.0.1";
     site_port = stack->site_broker_port();
   } else {
-    auto e = parse_url(o.cloud_url);
+    auto e = parse_http_url(o.cloud_url, "--cloud");
     if (!e) return e.error();
     cloud = *e;
   }

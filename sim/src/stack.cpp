@@ -16,6 +16,24 @@ std::string own_bin_dir() {
   return ec ? "." : exe.parent_path().string();
 }
 
+Expected<HttpEndpoint> parse_http_url(const std::string& url, const std::string& flag) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return make_error(ErrorCode::kInvalidArgument, flag + " must be http://HOST:PORT");
+  std::string rest = url.substr(scheme.size());
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0) return make_error(ErrorCode::kInvalidArgument, flag + " needs a port");
+  HttpEndpoint e;
+  e.host = rest.substr(0, colon);
+  const std::string port = rest.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument, flag + " has a bad port '" + port + "'");
+  }
+  e.port = std::stoi(port);
+  if (e.port <= 0 || e.port > 65535) return make_error(ErrorCode::kInvalidArgument, flag + " has a bad port '" + port + "'");
+  return e;
+}
+
 Expected<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
   std::unique_ptr<Stack> s(new Stack());
   s->options_ = options;

@@ -4,42 +4,25 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <vector>
 
 #include "http/client.hpp"
 #include "process/process.hpp"
 #include "tidewire/push_app/virtual_apps.hpp"
-#include "tidewire/sim/fleet.hpp"
-#include "tidewire/sim/stack.hpp"
+#include "stack_fixture.hpp"
 #include "tidewire/v1/fleet.pb.h"
 #include "tidewire/v1/push.pb.h"
 
 namespace tidewire::testing {
 namespace {
 
-class AlertPushTest : public ::testing::Test {
+class AlertPushTest : public StackTest {
  protected:
-  void SetUp() override {
-    const char* bin = std::getenv("TW_BIN_DIR");
-    ASSERT_NE(bin, nullptr) << "TW_BIN_DIR is set by ctest; run through ctest";
-    dir_ = std::filesystem::temp_directory_path() / ("tw-it-alert-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    sim::StackOptions so;
-    so.run_dir = dir_.string();
-    so.bin_dir = bin;
-    so.cloud_extra_config = "alert-interval-s = 1\n";
-    auto s = sim::Stack::start(so);
-    ASSERT_TRUE(s.ok()) << s.error().describe();
-    stack_ = std::move(*s);
-  }
+  void SetUp() override { start_stack("alert-interval-s = 1\n"); }
   void TearDown() override {
-    fleet_.reset();
     apps_.reset();
-    if (stack_) stack_->stop();
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
+    StackTest::TearDown();
   }
   Expected<http::Response> call(const std::string& method, const std::string& target, const std::string& body = "") {
     return http::http_request("127.0.0.1", stack_->http_port(), method, target, body, 10'000);
@@ -55,20 +38,12 @@ class AlertPushTest : public ::testing::Test {
   }
   void start_poster() {
     sim::FleetOptions fo;
-    fo.site = stack_->options().site;
-    fo.broker_port = stack_->site_broker_port();
     fo.posters = 1;
     fo.event_interval_ms = 0;
     fo.status_interval_ms = 500;
-    fleet_ = std::make_unique<sim::Fleet>(fo, clock_, metrics_);
-    ASSERT_TRUE(fleet_->start().ok());
+    start_fleet(fo);
   }
 
-  std::filesystem::path dir_;
-  SystemClock clock_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<sim::Stack> stack_;
-  std::unique_ptr<sim::Fleet> fleet_;
   std::unique_ptr<push_app::VirtualApps> apps_;
 };
 

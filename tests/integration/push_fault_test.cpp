@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -15,7 +13,7 @@
 #include "http/client.hpp"
 #include "process/process.hpp"
 #include "tidewire/protocols/topics.hpp"
-#include "tidewire/sim/stack.hpp"
+#include "stack_fixture.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/push_app/virtual_apps.hpp"
@@ -34,36 +32,21 @@ std::string to_json(const google::protobuf::Message& m) {
   return out;
 }
 
-class PushFaultTest : public ::testing::Test {
+class PushFaultTest : public StackTest {
  protected:
   void SetUp() override {
-    const char* bin = std::getenv("TW_BIN_DIR");
-    ASSERT_NE(bin, nullptr) << "TW_BIN_DIR is set by ctest; run through ctest";
-    dir_ = std::filesystem::temp_directory_path() / ("tw-it-push-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    sim::StackOptions so;
-    so.run_dir = dir_.string();
-    so.bin_dir = bin;
     // Small chunks stretch the fan-out over seconds, so the kill lands inside it.
-    so.cloud_extra_config = "push-fanout-chunk = 20\npush-rate-per-recipient = 100\n";
-    auto s = sim::Stack::start(so);
-    ASSERT_TRUE(s.ok()) << s.error().describe();
-    stack_ = std::move(*s);
+    start_stack("push-fanout-chunk = 20\npush-rate-per-recipient = 100\n");
   }
   void TearDown() override {
     apps_.reset();
-    if (stack_) stack_->stop();
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
+    StackTest::TearDown();
   }
   Expected<http::Response> call(const std::string& method, const std::string& target, const std::string& body,
                                 const http::HeaderList& headers = {}) {
     return http::http_request("127.0.0.1", stack_->http_port(), method, target, body, 10'000, headers);
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<sim::Stack> stack_;
-  SystemClock clock_;
-  MetricsRegistry metrics_;
   std::unique_ptr<push_app::VirtualApps> apps_;
 };
 

@@ -20,7 +20,8 @@ namespace tidewire::testing {
 
 class StackTest : public ::testing::Test {
  protected:
-  void start_stack() {
+  // `cloud_extra_config`: `key = value` lines for the cloud (push, alert, dispatch tuning).
+  void start_stack(const std::string& cloud_extra_config = "") {
     const char* bin = std::getenv("TW_BIN_DIR");
     ASSERT_NE(bin, nullptr) << "TW_BIN_DIR is set by ctest; run through ctest";
     auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -31,6 +32,7 @@ class StackTest : public ::testing::Test {
     so.run_dir = dir_.string();
     so.bin_dir = bin;
     so.log_level = "info";
+    so.cloud_extra_config = cloud_extra_config;
     auto s = sim::Stack::start(so);
     ASSERT_TRUE(s.ok()) << s.error().describe();
     stack_ = std::move(*s);

@@ -5,17 +5,14 @@
 namespace tidewire::push {
 namespace {
 
-// "reason: detail" errors from the service become ErrorBody{error: reason, message}.
+// "reason: detail" errors from the service become ErrorBody{error: reason, message}, with
+// the status the cloud maps every ErrorCode to.
 http::Response refuse(const Error& e) {
   auto colon = e.message.find(": ");
-  std::string reason = colon == std::string::npos ? "invalid" : e.message.substr(0, colon);
-  int status = e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kMalformed ? 400
-               : e.code == ErrorCode::kNotFound                                          ? 404
-               : e.code == ErrorCode::kConflict                                          ? 409
-               : e.code == ErrorCode::kUnavailable                                       ? 503
-                                                                                         : 500;
-  if (e.code == ErrorCode::kMalformed) reason = "invalid_json";
-  return cloud::json::error(status, reason, e.message);
+  std::string reason = e.code == ErrorCode::kMalformed       ? "invalid_json"
+                       : colon == std::string::npos ? "invalid"
+                                                    : e.message.substr(0, colon);
+  return cloud::json::error(cloud::json::error(e).status, reason, e.message);
 }
 
 }  // namespace

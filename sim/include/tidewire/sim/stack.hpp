@@ -64,6 +64,14 @@ class Stack {
   process::ChildProcessPtr edge_;
 };
 
+// A cloud's HTTP address given on the command line.
+struct HttpEndpoint {
+  std::string host;
+  int port = 0;
+};
+// "http://HOST:PORT" (a trailing slash allowed); errors name `flag`.
+Expected<HttpEndpoint> parse_http_url(const std::string& url, const std::string& flag);
+
 // Directory holding the running executable (/proc/self/exe), to find sibling binaries.
 std::string own_bin_dir();
 
