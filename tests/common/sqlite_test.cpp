@@ -48,6 +48,43 @@ TEST(Sqlite, RoundTripsBlobsAndRollsBackUncommitted) {
   EXPECT_FALSE(*row);
 }
 
+// A cached statement comes back reset with no bindings; one lent out twice at once (a
+// nested use of the same text) is a second, independent statement.
+TEST(Sqlite, CachedStatementsAreResetAndNeverShared) {
+  auto db = sqlite::Database::open(temp_db());
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES(1,'a'),(2,'b')"));
+  const std::string sql = "SELECT v FROM t WHERE k >= ?1 ORDER BY k";
+  {
+    auto outer = (*db)->cached(sql);
+    ASSERT_TRUE(outer.ok());
+    outer->bind(1, int64_t{1});
+    ASSERT_TRUE(*outer->step());
+    EXPECT_EQ(outer->column_text(0), "a");
+    auto inner = (*db)->cached(sql);  // the cached one is mid-step: a fresh one
+    ASSERT_TRUE(inner.ok());
+    inner->bind(1, int64_t{2});
+    ASSERT_TRUE(*inner->step());
+    EXPECT_EQ(inner->column_text(0), "b");
+    ASSERT_TRUE(*outer->step());  // outer's cursor was not disturbed
+    EXPECT_EQ(outer->column_text(0), "b");
+  }
+  // Handed back mid-query: the next borrower starts from the top, with ?1 unbound (NULL).
+  auto again = (*db)->cached(sql);
+  ASSERT_TRUE(again.ok());
+  auto row = again->step();
+  ASSERT_TRUE(row.ok());
+  EXPECT_FALSE(*row) << "k >= NULL matches nothing; a leftover binding would match";
+  again->reset();
+  again->bind(1, int64_t{2});
+  auto moved = std::move(*again);
+  ASSERT_TRUE(*moved.step());
+  EXPECT_EQ(moved.column_text(0), "b");
+  auto bad = (*db)->cached("SELECT nope FROM t");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("nope"), std::string::npos);
+}
+
 TEST(Sqlite, ErrorsSayWhatFailed) {
   auto db = sqlite::Database::open(temp_db());
   ASSERT_TRUE(db.ok());

@@ -9,18 +9,32 @@ Error db_error(sqlite3* db, const std::string& what) {
 }
 }  // namespace
 
-Statement::Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+Statement::Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_), lent_(o.lent_) {
+  o.stmt_ = nullptr;
+  o.lent_ = nullptr;
+}
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
-    if (stmt_) sqlite3_finalize(stmt_);
+    release();
     db_ = o.db_;
     stmt_ = o.stmt_;
+    lent_ = o.lent_;
     o.stmt_ = nullptr;
+    o.lent_ = nullptr;
   }
   return *this;
 }
-Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
+Statement::~Statement() { release(); }
+void Statement::release() {
+  if (!stmt_) return;
+  if (lent_) {
+    reset();
+    *lent_ = false;
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+  stmt_ = nullptr;
+  lent_ = nullptr;
 }
 
 Statement& Statement::bind(int i, int64_t v) {
@@ -101,7 +115,10 @@ Expected<std::unique_ptr<Database>> Database::open(const std::string& path, bool
   return db;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+  sqlite3_close_v2(db_);
+}
 
 Status Database::exec(const std::string& sql) {
   char* err = nullptr;
@@ -119,6 +136,19 @@ Expected<Statement> Database::prepare(const std::string& sql) {
     return db_error(db_, "prepare '" + sql.substr(0, 60) + "'");
   }
   return Statement(db_, stmt);
+}
+
+Expected<Statement> Database::cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    auto fresh = prepare(sql);
+    if (!fresh) return fresh.error();
+    it = cache_.emplace(sql, Cached{}).first;
+    std::swap(it->second.stmt, fresh->stmt_);
+  }
+  if (it->second.lent) return prepare(sql);
+  it->second.lent = true;
+  return Statement(db_, it->second.stmt, &it->second.lent);
 }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }

@@ -1,10 +1,13 @@
 #pragma once
 // A thin RAII layer over SQLite: the only code in common that includes sqlite3.h.
-// Statements are prepared once and reused; errors come back as Error, never exceptions.
+// Errors come back as Error, never exceptions. Hot paths take statements from
+// Database::cached(), which prepares each SQL text once per connection: parsing a
+// statement costs more than running a point query.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "tidewire/common/expected.hpp"
 
@@ -16,7 +19,7 @@ namespace tidewire::sqlite {
 class Statement {
  public:
   Statement() = default;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* lent = nullptr) : db_(db), stmt_(stmt), lent_(lent) {}
   Statement(Statement&& o) noexcept;
   Statement& operator=(Statement&& o) noexcept;
   Statement(const Statement&) = delete;
@@ -45,6 +48,9 @@ class Statement {
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  bool* lent_ = nullptr;  // from Database::cached(): reset and handed back, not finalized
+  void release();
+  friend class Database;
 };
 
 class Database {
@@ -58,14 +64,24 @@ class Database {
 
   Status exec(const std::string& sql);
   Expected<Statement> prepare(const std::string& sql);
+  // The statement for `sql`, prepared on first use and kept for the connection's life;
+  // it is reset and its bindings cleared when the returned Statement is destroyed. If
+  // that text is already lent out (a nested use), a fresh statement is prepared instead.
+  // A cached Statement must not outlive its Database.
+  Expected<Statement> cached(const std::string& sql);
   int64_t last_insert_rowid() const;
   int changes() const;
   const std::string& path() const { return path_; }
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool lent = false;
+  };
   sqlite3* db_;
   std::string path_;
+  std::unordered_map<std::string, Cached> cache_;  // node-based: `lent` addresses stay valid
 };
 
 // RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless commit() succeeded.

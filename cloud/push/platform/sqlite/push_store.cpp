@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS push_notifications (
   id TEXT PRIMARY KEY, request BLOB NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
   idem_key TEXT, fingerprint BLOB, fanout_cursor TEXT NOT NULL DEFAULT '', fanout_done INTEGER NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS push_notifications_key ON push_notifications(idem_key) WHERE idem_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS push_notifications_fanout ON push_notifications(created_ms) WHERE fanout_done = 0;
 CREATE TABLE IF NOT EXISTS push_deliveries (
   notification_id TEXT NOT NULL, recipient_id TEXT NOT NULL, inbox_seq INTEGER NOT NULL,
   state INTEGER NOT NULL, attempts INTEGER NOT NULL, next_ms INTEGER NOT NULL,
@@ -95,16 +96,16 @@ Status PushStore::migrate() { return db_->exec(kSchema); }
 Status PushStore::put_recipient(const v1::Recipient& r) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
-  auto put = db_->prepare("INSERT INTO push_recipients(id, body) VALUES(?1, ?2) "
+  auto put = db_->cached("INSERT INTO push_recipients(id, body) VALUES(?1, ?2) "
                           "ON CONFLICT(id) DO UPDATE SET body = excluded.body");
   if (!put) return put.error();
   std::string body;
   r.SerializeToString(&body);
   if (auto st = put->bind(1, r.recipient_id()).bind_blob(2, body).run(); !st) return st;
-  auto clear = db_->prepare("DELETE FROM push_recipient_tags WHERE recipient_id = ?1");
+  auto clear = db_->cached("DELETE FROM push_recipient_tags WHERE recipient_id = ?1");
   if (!clear) return clear.error();
   if (auto st = clear->bind(1, r.recipient_id()).run(); !st) return st;
-  auto tag = db_->prepare("INSERT OR IGNORE INTO push_recipient_tags(tag, recipient_id) VALUES(?1, ?2)");
+  auto tag = db_->cached("INSERT OR IGNORE INTO push_recipient_tags(tag, recipient_id) VALUES(?1, ?2)");
   if (!tag) return tag.error();
   for (const auto& t : r.tags()) {
     if (auto st = tag->bind(1, t).bind(2, r.recipient_id()).run(); !st) return st;
@@ -113,7 +114,7 @@ Status PushStore::put_recipient(const v1::Recipient& r) {
 }
 
 Expected<std::optional<v1::Recipient>> PushStore::recipient(const std::string& id) {
-  auto s = db_->prepare("SELECT body FROM push_recipients WHERE id = ?1");
+  auto s = db_->cached("SELECT body FROM push_recipients WHERE id = ?1");
   if (!s) return s.error();
   s->bind(1, id);
   auto row = s->step();
@@ -127,14 +128,14 @@ Expected<std::optional<v1::Recipient>> PushStore::recipient(const std::string& i
 Expected<bool> PushStore::delete_recipient(const std::string& id) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
-  auto del = db_->prepare("DELETE FROM push_recipients WHERE id = ?1");
+  auto del = db_->cached("DELETE FROM push_recipients WHERE id = ?1");
   if (!del) return del.error();
   if (auto st = del->bind(1, id).run(); !st) return st.error();
   bool existed = db_->changes() > 0;
-  auto tags = db_->prepare("DELETE FROM push_recipient_tags WHERE recipient_id = ?1");
+  auto tags = db_->cached("DELETE FROM push_recipient_tags WHERE recipient_id = ?1");
   if (!tags) return tags.error();
   if (auto st = tags->bind(1, id).run(); !st) return st.error();
-  auto fail = db_->prepare(std::string("UPDATE push_deliveries SET state = 6, detail = 'recipient deleted' "
+  auto fail = db_->cached(std::string("UPDATE push_deliveries SET state = 6, detail = 'recipient deleted' "
                                        "WHERE recipient_id = ?1 AND state IN ") + kLiveStates);
   if (!fail) return fail.error();
   if (auto st = fail->bind(1, id).run(); !st) return st.error();
@@ -147,7 +148,7 @@ Expected<std::vector<std::string>> PushStore::recipients_with_tags(const std::ve
   std::string sql = "SELECT DISTINCT recipient_id FROM push_recipient_tags WHERE recipient_id > ?1 AND tag IN (";
   for (size_t i = 0; i < tags.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(i + 3);
   sql += ") ORDER BY recipient_id LIMIT ?2";
-  auto s = db_->prepare(sql);
+  auto s = db_->cached(sql);
   if (!s) return s.error();
   s->bind(1, after).bind(2, static_cast<int64_t>(limit));
   for (size_t i = 0; i < tags.size(); ++i) s->bind(static_cast<int>(i + 3), tags[i]);
@@ -167,7 +168,7 @@ Status PushStore::set_streak(const std::string& id, uint32_t streak, bool silent
   if (!*r) return {};
   (*r)->set_unreceipted_streak(streak);
   (*r)->set_silent(silent);
-  auto put = db_->prepare("UPDATE push_recipients SET body = ?2 WHERE id = ?1");
+  auto put = db_->cached("UPDATE push_recipients SET body = ?2 WHERE id = ?1");
   if (!put) return put.error();
   std::string body;
   (*r)->SerializeToString(&body);
@@ -175,7 +176,7 @@ Status PushStore::set_streak(const std::string& id, uint32_t streak, bool silent
 }
 
 Expected<std::optional<StoredNotification>> PushStore::notification(const std::string& id) {
-  auto s = db_->prepare(std::string("SELECT ") + kNotificationColumns + " FROM push_notifications WHERE id = ?1");
+  auto s = db_->cached(std::string("SELECT ") + kNotificationColumns + " FROM push_notifications WHERE id = ?1");
   if (!s) return s.error();
   s->bind(1, id);
   auto row = s->step();
@@ -185,7 +186,7 @@ Expected<std::optional<StoredNotification>> PushStore::notification(const std::s
 }
 
 Expected<std::optional<std::string>> PushStore::notification_by_key(const std::string& key) {
-  auto s = db_->prepare("SELECT id FROM push_notifications WHERE idem_key = ?1");
+  auto s = db_->cached("SELECT id FROM push_notifications WHERE idem_key = ?1");
   if (!s) return s.error();
   s->bind(1, key);
   auto row = s->step();
@@ -195,7 +196,7 @@ Expected<std::optional<std::string>> PushStore::notification_by_key(const std::s
 }
 
 Expected<std::vector<StoredNotification>> PushStore::pending_fanouts(size_t limit) {
-  auto s = db_->prepare(std::string("SELECT ") + kNotificationColumns +
+  auto s = db_->cached(std::string("SELECT ") + kNotificationColumns +
                         " FROM push_notifications WHERE fanout_done = 0 ORDER BY created_ms LIMIT ?1");
   if (!s) return s.error();
   s->bind(1, static_cast<int64_t>(limit));
@@ -215,7 +216,7 @@ Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector
   if (!tx.begun()) return tx.begun().error();
   std::string request;
   n.request.SerializeToString(&request);
-  auto upsert = db_->prepare(
+  auto upsert = db_->cached(
       insert_notification
           ? "INSERT INTO push_notifications(id, request, created_ms, expires_ms, idem_key, fingerprint, fanout_cursor, "
             "fanout_done) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -233,15 +234,15 @@ Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector
   upsert->bind(7, n.fanout_cursor).bind(8, static_cast<int64_t>(n.fanout_done ? 1 : 0));
   if (auto st = upsert->run(); !st) return st.error();
 
-  auto seq = db_->prepare(
+  auto seq = db_->cached(
       "INSERT INTO push_inbox(recipient_id, last_seq) VALUES(?1, 1) "
       "ON CONFLICT(recipient_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
-  auto collapse = db_->prepare(std::string("UPDATE push_deliveries SET state = 7, ended_ms = ?3, detail = ?4 "
+  auto collapse = db_->cached(std::string("UPDATE push_deliveries SET state = 7, ended_ms = ?3, detail = ?4 "
                                            "WHERE recipient_id = ?1 AND collapse_key = ?2 AND collapse_key != '' "
                                            "AND state IN ") + kLiveStates);
-  auto insert = db_->prepare(std::string("INSERT OR IGNORE INTO push_deliveries(") + kDeliveryColumns +
+  auto insert = db_->cached(std::string("INSERT OR IGNORE INTO push_deliveries(") + kDeliveryColumns +
                              ") VALUES(?1, ?2, ?3, 1, 0, ?4, ?4, 0, 0, 0, 0, ?5, ?6, ?7, '')");
-  auto exists = db_->prepare("SELECT 1 FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
+  auto exists = db_->cached("SELECT 1 FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!seq) return seq.error();
   if (!collapse) return collapse.error();
   if (!insert) return insert.error();
@@ -283,7 +284,7 @@ Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector
 }
 
 Expected<std::vector<Delivery>> PushStore::due(int64_t now_ms, size_t limit) {
-  auto s = db_->prepare(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
+  auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
                         kLiveStates + " AND next_ms <= ?1 ORDER BY priority DESC, next_ms LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
@@ -292,7 +293,7 @@ Expected<std::vector<Delivery>> PushStore::due(int64_t now_ms, size_t limit) {
 
 Expected<std::optional<Delivery>> PushStore::delivery(const std::string& notification_id,
                                                       const std::string& recipient_id) {
-  auto s = db_->prepare(std::string("SELECT ") + kDeliveryColumns +
+  auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
                         " FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!s) return s.error();
   s->bind(1, notification_id).bind(2, recipient_id);
@@ -303,7 +304,7 @@ Expected<std::optional<Delivery>> PushStore::delivery(const std::string& notific
 }
 
 Status PushStore::update(const Delivery& d) {
-  auto s = db_->prepare(
+  auto s = db_->cached(
       "UPDATE push_deliveries SET state = ?3, attempts = ?4, next_ms = ?5, sent_ms = ?6, delivered_ms = ?7, "
       "opened_ms = ?8, ended_ms = ?9, detail = ?10 WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!s) return s.error();
@@ -321,7 +322,7 @@ Status PushStore::update(const Delivery& d) {
 }
 
 Expected<std::vector<Delivery>> PushStore::expire(int64_t now_ms, size_t limit) {
-  auto s = db_->prepare(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
+  auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
                         kLiveStates + " AND expires_ms <= ?1 LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
@@ -340,7 +341,7 @@ Expected<std::vector<Delivery>> PushStore::expire(int64_t now_ms, size_t limit) 
 
 Expected<std::vector<Delivery>> PushStore::inbox(const std::string& recipient_id, uint64_t after_seq, int64_t now_ms,
                                                  size_t limit) {
-  auto s = db_->prepare(std::string("SELECT ") + kDeliveryColumns +
+  auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
                         " FROM push_deliveries WHERE recipient_id = ?1 AND inbox_seq > ?2 AND state IN (1, 2, 3, 4) "
                         "AND expires_ms > ?3 ORDER BY inbox_seq LIMIT ?4");
   if (!s) return s.error();
@@ -349,7 +350,7 @@ Expected<std::vector<Delivery>> PushStore::inbox(const std::string& recipient_id
 }
 
 Expected<std::vector<Delivery>> PushStore::deliveries_of(const std::string& notification_id, size_t limit) {
-  auto s = db_->prepare(std::string("SELECT ") + kDeliveryColumns +
+  auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
                         " FROM push_deliveries WHERE notification_id = ?1 ORDER BY recipient_id LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, notification_id).bind(2, static_cast<int64_t>(limit));
@@ -357,7 +358,7 @@ Expected<std::vector<Delivery>> PushStore::deliveries_of(const std::string& noti
 }
 
 Expected<std::vector<std::pair<int, uint64_t>>> PushStore::state_counts(const std::string& notification_id) {
-  auto s = db_->prepare("SELECT state, COUNT(*) FROM push_deliveries WHERE notification_id = ?1 GROUP BY state");
+  auto s = db_->cached("SELECT state, COUNT(*) FROM push_deliveries WHERE notification_id = ?1 GROUP BY state");
   if (!s) return s.error();
   s->bind(1, notification_id);
   std::vector<std::pair<int, uint64_t>> out;
@@ -371,7 +372,7 @@ Expected<std::vector<std::pair<int, uint64_t>>> PushStore::state_counts(const st
 }
 
 Expected<uint64_t> PushStore::count_live() {
-  auto s = db_->prepare(std::string("SELECT COUNT(*) FROM push_deliveries WHERE state IN ") + kLiveStates);
+  auto s = db_->cached(std::string("SELECT COUNT(*) FROM push_deliveries WHERE state IN ") + kLiveStates);
   if (!s) return s.error();
   auto row = s->step();
   if (!row) return row.error();
