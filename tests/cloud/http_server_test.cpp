@@ -195,6 +195,35 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_FALSE(s.peer_closed());
 }
 
+// The kept-alive client sends many requests over one TCP connection, and when the server
+// has dropped that connection (here: its idle timeout) the next request goes out again on
+// a fresh one instead of failing.
+TEST_F(HttpServerTest, KeptAliveClientReusesItsConnectionAndReconnectsWhenDropped) {
+  ServerOptions options;
+  options.idle_timeout_ms = 300;
+  start(options);
+  Connection c("127.0.0.1", port_);
+  for (int i = 0; i < 5; ++i) {
+    auto r = c.request("POST", "/echo", "n" + std::to_string(i), 5000, {{"X-Test", "k"}});
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ(r->body, "n" + std::to_string(i));
+  }
+  EXPECT_EQ(c.connects(), 1u);
+  auto open_connections = [&] {
+    std::string text = metrics_.render_prometheus();
+    return text.find("tw_http_connections{server=\"http\"} 0") == std::string::npos;
+  };
+  ASSERT_TRUE(process::wait_until([&] { return !open_connections(); }, 5000)) << "the idle connection was not closed";
+  auto after = c.request("GET", "/ping");
+  ASSERT_TRUE(after.ok()) << after.error().describe();
+  EXPECT_EQ(after->body, "pong");
+  EXPECT_EQ(c.connects(), 2u);
+  server_.reset();  // kept-alive connections close when the Server is destroyed
+  auto down = c.request("GET", "/ping", "", 2000);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().code, ErrorCode::kUnavailable) << down.error().describe();
+}
+
 TEST_F(HttpServerTest, StalledClientDoesNotBlockOthersAndIsDroppedAfterTheReadTimeout) {
   ServerOptions options;
   options.threads = 1;  // even the only thread is not held by the stalled peer

@@ -1,7 +1,10 @@
 #pragma once
-// A blocking one-shot HTTP/1.1 client for tests, the simulator and tools: one
-// connection per call, the whole exchange bounded by timeout_ms.
+// A blocking HTTP/1.1 client for tests, the simulator and tools. http_request() opens
+// one connection per call; Connection keeps one open across calls (keep-alive), as a
+// real API client does, so load tools measure the server rather than TCP set-up.
+// Every exchange is bounded by timeout_ms.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "http/http.hpp"
@@ -13,5 +16,26 @@ namespace tidewire::http {
 Expected<Response> http_request(const std::string& host, int port, const std::string& method, const std::string& target,
                                 const std::string& body = "", int64_t timeout_ms = 5000,
                                 const HeaderList& headers = {});
+
+// One kept-alive connection to host:port; not thread-safe (one per client thread). A
+// request on a connection the server has meanwhile closed (idle timeout, restart) is
+// sent again once on a fresh connection, so callers should send only requests that are
+// safe to repeat (reads, PUTs, POSTs with an Idempotency-Key). Errors as http_request().
+class Connection {
+ public:
+  Connection(std::string host, int port);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Expected<Response> request(const std::string& method, const std::string& target, const std::string& body = "",
+                             int64_t timeout_ms = 5000, const HeaderList& headers = {});
+  uint64_t connects() const;  // TCP connections opened so far
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tidewire::http

@@ -46,8 +46,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   int port() const;
-  // Stops accepting, drops open connections and joins the threads; requests whose
-  // handler is running finish first. Idempotent.
+  // Stops accepting and serving and joins the threads; requests whose handler is running
+  // finish first. Idempotent. Idle kept-alive connections stay open (unserved) until the
+  // Server is destroyed, which closes them.
   void stop();
 
   struct Impl;
