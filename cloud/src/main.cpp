@@ -51,7 +51,7 @@ Config make_config() {
       with_clock_options({
           {"http-host", T::kString, "127.0.0.1", "address the HTTP API listens on (0.0.0.0 for every interface)"},
           {"http-port", T::kInt, "8080", "HTTP API port (0 = any free port, printed at start)"},
-          {"http-threads", T::kInt, "2", "threads serving HTTP requests (1-64)"},
+          {"http-threads", T::kInt, "8", "threads serving HTTP requests (1-64); handlers wait on commits, so more threads than cores let concurrent requests share one"},
           {"http-max-body-bytes", T::kInt, "1048576", "largest request body accepted; bigger ones get 413"},
           {"mqtt-host", T::kString, "127.0.0.1", "cloud MQTT broker the edges publish their batches to"},
           {"mqtt-port", T::kInt, "1884", "cloud MQTT broker port"},

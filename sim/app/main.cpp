@@ -255,7 +255,7 @@ int cmd_bench_push(int argc, char** argv) {
                     "fan-out's time to the last receipt, and the cloud broker's raw QoS1 publish->subscribe "
                     "rate. Prints JSON (docs/push_bench.md).",
                     {{"run-dir", Type::kString, "run/bench-push", "scratch folder for brokers, databases, logs"},
-                     {"client-threads", Type::kInt, "8", "HTTP client threads posting (one connection per call)"},
+                     {"client-threads", Type::kInt, "32", "HTTP client threads posting, each on one kept-alive connection (the cloud gets as many HTTP threads)"},
                      {"apps", Type::kInt, "1000", "online apps the throughput and latency phases post to"},
                      {"flood", Type::kInt, "20000", "notifications posted as fast as the client threads go"},
                      {"latency-notifications", Type::kInt, "30000", "notifications posted paced at --target-rate"},

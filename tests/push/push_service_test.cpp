@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <thread>
 
 #include "push_store.hpp"
 #include "tests/fakes/fake_transport.hpp"
@@ -314,6 +316,67 @@ TEST_F(PushServiceTest, WhileTheBrokerIsDownNothingIsLostOrCountedAsAnAttempt) {
   EXPECT_EQ(inbox_of("g").size(), 1u);
   auto v = service_->view(n->notification_id());
   EXPECT_EQ(v->deliveries(0).attempts(), 1u);
+}
+
+// Many HTTP threads posting at once share commits. Whatever group a request lands in,
+// an accepted push has exactly its rows, a refused one (unknown recipient) leaves none
+// behind, and retries of one key from different threads all name the same notification.
+TEST_F(PushServiceTest, ConcurrentPostsShareCommitsWithoutMixingTheirOutcomes) {
+  options_.burst_per_recipient = 1000;  // r0's whole inbox in one tick
+  open();
+  for (int i = 0; i < 8; ++i) add("r" + std::to_string(i));
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::vector<std::string>> accepted(kThreads);
+  std::vector<std::vector<std::string>> keyed(kThreads);
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if (i % 10 == 3) {  // names a recipient that does not exist, with a good one
+          auto r = service_->push(request({"r0", "ghost"}, "t" + std::to_string(t) + "-" + std::to_string(i)), "");
+          if (!r.ok() && r.error().code == ErrorCode::kInvalidArgument) refused.fetch_add(1);
+          continue;
+        }
+        if (i % 10 == 5) {  // every thread retries the same key with the same body
+          auto r = service_->push(request({"r1"}, "shared"), "shared-key-" + std::to_string(i));
+          ASSERT_TRUE(r.ok()) << r.error().message;
+          keyed[static_cast<size_t>(t)].push_back(r->notification_id());
+          continue;
+        }
+        auto r = service_->push(request({"r" + std::to_string(t)}, "t" + std::to_string(t) + "-" + std::to_string(i)), "");
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_FALSE(r->duplicate());
+        EXPECT_EQ(r->recipients(), 1u);
+        accepted[static_cast<size_t>(t)].push_back(r->notification_id());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(refused.load(), kThreads * kEach / 10);
+  for (int i = 5; i < kEach; i += 10) {
+    std::set<std::string> ids;
+    for (int t = 0; t < kThreads; ++t) ids.insert(keyed[static_cast<size_t>(t)][static_cast<size_t>(i / 10)]);
+    EXPECT_EQ(ids.size(), 1u) << "key shared-key-" << i << " named " << ids.size() << " notifications";
+  }
+  std::set<std::string> all;
+  for (int t = 0; t < kThreads; ++t) {
+    for (const auto& nid : accepted[static_cast<size_t>(t)]) {
+      all.insert(nid);
+      auto v = service_->view(nid);
+      ASSERT_TRUE(v.ok()) << nid;
+      ASSERT_EQ(v->deliveries_size(), 1);
+      EXPECT_EQ(v->deliveries(0).recipient_id(), "r" + std::to_string(t));
+    }
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kEach * 8 / 10));
+  // r0 got its own thread's pushes only: the refused pushes that also named r0 left nothing.
+  service_->tick();
+  EXPECT_EQ(inbox_of("r0").size(), accepted[0].size());
+  EXPECT_EQ(metrics_.counter_value("tw_push_requests_total", {{"result", "accepted"}}),
+            all.size() + kEach / 10);  // plus one per shared key
+  EXPECT_EQ(metrics_.counter_value("tw_push_requests_total", {{"result", "duplicate"}}),
+            static_cast<uint64_t>((kThreads - 1) * kEach / 10));
 }
 
 }  // namespace

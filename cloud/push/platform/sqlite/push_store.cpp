@@ -214,6 +214,14 @@ Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector
                                   int64_t now_ms, bool insert_notification) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
+  auto added = queue_rows(n, recipients, now_ms, insert_notification);
+  if (!added) return added.error();
+  if (auto st = tx.commit(); !st) return st.error();
+  return added;
+}
+
+Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::vector<std::string>& recipients,
+                                       int64_t now_ms, bool insert_notification) {
   std::string request;
   n.request.SerializeToString(&request);
   auto upsert = db_->cached(
@@ -279,7 +287,6 @@ Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector
     }
     ++added;
   }
-  if (auto st = tx.commit(); !st) return st.error();
   return added;
 }
 

@@ -69,6 +69,9 @@ class PushStore {
   // Returns how many deliveries were new.
   Expected<size_t> queue(const StoredNotification& n, const std::vector<std::string>& recipients, int64_t now_ms,
                          bool insert_notification);
+  // The same writes inside the caller's begin() (a group commit of API requests).
+  Expected<size_t> queue_rows(const StoredNotification& n, const std::vector<std::string>& recipients,
+                              int64_t now_ms, bool insert_notification);
 
   // Deliveries.
   // QUEUED or SENT deliveries whose next_ms <= now, HIGH first, then by next_ms.
@@ -87,6 +90,7 @@ class PushStore {
   // One transaction around many single-row writes (a tick's sends, a batch of receipts):
   // one fsync instead of one per row. Not around queue() or expire(), which open their own.
   std::unique_ptr<sqlite::Transaction> begin() { return std::make_unique<sqlite::Transaction>(*db_); }
+  std::unique_ptr<sqlite::Savepoint> savepoint() { return std::make_unique<sqlite::Savepoint>(*db_); }
 
  private:
   explicit PushStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}

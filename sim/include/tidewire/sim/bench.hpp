@@ -43,7 +43,7 @@ Expected<std::string> bench_dispatch(const DispatchBenchOptions& options);
 // the last receipt, and the cloud broker's raw QoS1 rate. Returns the JSON report.
 struct PushBenchOptions {
   std::string run_dir = "run/bench-push";
-  int client_threads = 8;            // HTTP client threads (one connection per call)
+  int client_threads = 32;           // HTTP client threads, one kept-alive connection each
   int apps = 1'000;                  // online apps the throughput and latency phases post to
   int64_t flood_notifications = 20'000;   // posted as fast as the client threads go
   int64_t latency_notifications = 30'000; // posted paced at target_rate

@@ -9,13 +9,17 @@
 // Thread-safe: one mutex guards the store and the state; the HTTP threads, the MQTT
 // callback thread, the webhook threads and the tick thread take it briefly. A 100k-tag
 // fan-out is expanded --push-fanout-chunk recipients per tick, so other requests wait at
-// most one chunk.
+// most one chunk. POST /v1/push requests arriving together share one commit (group
+// commit): the first caller writes everyone's queued requests in one transaction, each
+// in its own savepoint, so one fsync answers many requests and a refused one undoes only
+// its own rows.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -91,6 +95,14 @@ class PushService {
     double tokens = 0;
     int64_t at_ms = 0;
   };
+  struct PendingPush {  // one POST /v1/push waiting for its group's commit
+    const v1::PushRequest* request;
+    const std::string* key;
+    std::string fingerprint;
+    std::optional<Expected<v1::PushAccepted>> result;
+  };
+  void commit_group(const std::vector<PendingPush*>& group);
+  Expected<v1::PushAccepted> accept_locked(const PendingPush& p, int64_t now);
   void tick_locked();
   void drain_inbound_locked();
   void handle_uplink_locked(const transport::Message& message);
@@ -121,7 +133,11 @@ class PushService {
   std::unordered_map<std::string, Bucket> buckets_;
   std::mutex inbound_mu_;  // never held with mu_ by on_message
   std::deque<transport::Message> inbound_;
-  uint64_t next_id_ = 0;  // notification ids: p-<ms>-<random>-<n>
+  uint64_t next_id_ = 0;  // notification ids: n-<ms hex>-<random>-<n>
+  std::mutex commit_mu_;  // the group commit's queue; taken before mu_, never after
+  std::condition_variable commit_cv_;
+  std::vector<PendingPush*> commit_queue_;
+  bool committing_ = false;
 };
 
 }  // namespace tidewire::push
