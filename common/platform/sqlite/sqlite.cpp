@@ -166,4 +166,16 @@ Status Transaction::commit() {
   return st;
 }
 
+Savepoint::Savepoint(Database& db) : db_(db), begun_(db.exec("SAVEPOINT tw_sp")) {}
+Savepoint::~Savepoint() {
+  if (begun_ && !done_) (void)db_.exec("ROLLBACK TO tw_sp; RELEASE tw_sp");
+}
+Status Savepoint::release() {
+  if (!begun_) return begun_;
+  done_ = true;
+  auto st = db_.exec("RELEASE tw_sp");
+  if (!st) (void)db_.exec("ROLLBACK TO tw_sp; RELEASE tw_sp");
+  return st;
+}
+
 }  // namespace tidewire::sqlite

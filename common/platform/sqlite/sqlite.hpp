@@ -100,4 +100,21 @@ class Transaction {
   bool done_ = false;
 };
 
+// RAII savepoint inside a Transaction: one request's writes in a group commit are undone
+// alone (ROLLBACK TO) when that request fails, and kept by release().
+class Savepoint {
+ public:
+  explicit Savepoint(Database& db);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  const Status& begun() const { return begun_; }
+  Status release();
+
+ private:
+  Database& db_;
+  Status begun_;
+  bool done_ = false;
+};
+
 }  // namespace tidewire::sqlite
