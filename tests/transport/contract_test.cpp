@@ -1,5 +1,11 @@
 // The Transport contract (transport.hpp), run against every backend and a real mosquitto.
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "harness.hpp"
@@ -23,6 +29,38 @@ TEST_P(TransportContract, ConnectReportsTheUpEdgeAndRefusesASecondConnect) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(rec.downs(), 0);
+}
+
+// {sockets of this process connected to `port`, of those with Nagle off}.
+std::pair<int, int> sockets_to(int port) {
+  int total = 0, nodelay = 0;
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return {0, 0};
+  while (dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0') continue;
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    if (peer.sin_family != AF_INET || ntohs(peer.sin_port) != port) continue;
+    ++total;
+    int on = 0;
+    socklen_t olen = sizeof on;
+    if (getsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &on, &olen) == 0 && on) ++nodelay;
+  }
+  closedir(dir);
+  return {total, nodelay};
+}
+
+// Small MQTT packets (a PUBACK, then a receipt or a command result) must not wait for the
+// broker's delayed ACK: every backend turns Nagle off on its connection.
+TEST_P(TransportContract, ConnectionToTheBrokerHasNagleOff) {
+  Recorder& rec = recorder();
+  connected_client(rec, "nodelay");
+  auto [total, nodelay] = sockets_to(broker_->port());
+  EXPECT_EQ(total, 1);
+  EXPECT_EQ(nodelay, total);
 }
 
 TEST_P(TransportContract, RejectsBadArgumentsWithClearErrors) {

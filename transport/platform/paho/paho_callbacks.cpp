@@ -1,5 +1,6 @@
 // What paho calls on its own callback thread.
 #include "paho_client_impl.hpp"
+#include "socket_nodelay.hpp"
 #include "tidewire/common/log.hpp"
 
 namespace tidewire::transport {
@@ -37,6 +38,15 @@ void PahoClient::Impl::connect_failed(const mqtt::token& tok) {
 
 void PahoClient::Impl::connected(const std::string&) {
   CallbackScope scope;
+  std::string host;
+  int port = 0;
+  {
+    std::lock_guard lock(mu_);
+    host = host_;
+    port = port_;
+  }
+  size_t nodelay = set_nodelay_on_sockets_to(host, port);
+  TW_DEBUG(kLog, "TCP_NODELAY set on " << nodelay << " socket(s) to " << host << ":" << port);
   {
     std::lock_guard lock(mu_);
     if (!client_) return;

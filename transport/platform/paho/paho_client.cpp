@@ -81,6 +81,8 @@ Status PahoClient::Impl::connect(const ConnectOptions& o) {
     previous = std::move(client_);
     client_ = client;
     peer_ = o.host + ":" + std::to_string(o.port);
+    host_ = o.host;
+    port_ = o.port;
     max_inflight_ = o.max_inflight;
     want_connected_ = true;
   }

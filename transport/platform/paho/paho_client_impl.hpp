@@ -139,6 +139,8 @@ class PahoClient::Impl final : public mqtt::callback {
   // Shared so a call into paho can run outside mu_ while connect() swaps clients.
   std::shared_ptr<mqtt::async_client> client_;
   std::string peer_;
+  std::string host_;  // of peer_, for set_nodelay_on_sockets_to
+  int port_ = 0;
   bool connected_ = false;
   bool want_connected_ = false;
   bool reported_up_ = false;
