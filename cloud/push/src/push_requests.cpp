@@ -67,20 +67,35 @@ void PushService::start() {
   if (started_) return;
   started_ = true;
   thread_ = std::thread([this] {
-    std::unique_lock held(mu_);
-    while (!stopping_) {
-      tick_locked();
-      cv_.wait_for(held, std::chrono::milliseconds(std::max<int64_t>(1, clock_.real_ms(options_.tick_ms))));
+    while (true) {
+      {
+        std::lock_guard held(mu_);
+        tick_locked();
+      }
+      // A wake() while the tick ran is not lost: the flag is checked before sleeping.
+      std::unique_lock waiting(wake_mu_);
+      wake_cv_.wait_for(waiting, std::chrono::milliseconds(std::max<int64_t>(1, clock_.real_ms(options_.tick_ms))),
+                        [this] { return wake_ || stopping_; });
+      if (stopping_) return;
+      wake_ = false;
     }
   });
 }
 
+void PushService::wake() {
+  {
+    std::lock_guard lock(wake_mu_);
+    wake_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
 void PushService::stop() {
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(wake_mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -225,8 +240,8 @@ void PushService::commit_group(const std::vector<PendingPush*>& group) {
         accepted = 0;
       }
     }
-    if (accepted > 0) cv_.notify_all();  // send now rather than at the next tick
   }
+  if (accepted > 0) wake();  // send now rather than at the next tick
   metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "accepted"}}).inc(accepted);
   metrics_.histogram("tw_push_commit_group_size", "POST /v1/push requests written by one commit",
                      {1, 2, 4, 8, 16, 32, 64, 128})

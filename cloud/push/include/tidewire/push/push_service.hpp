@@ -126,9 +126,15 @@ class PushService {
   PushOptions options_;
 
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
   bool started_ = false;
+  // Wakes the tick thread early (a receipt came in, a push was accepted). Held only to
+  // set or test the flags, so any thread (paho's included) may take it.
+  void wake();
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
+  bool stopping_ = false;
+  int64_t gauge_at_ms_ = 0;  // when tw_push_live_deliveries was last counted
   std::thread thread_;
   std::unordered_map<std::string, Bucket> buckets_;
   std::mutex inbound_mu_;  // never held with mu_ by on_message
