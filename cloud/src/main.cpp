@@ -314,6 +314,7 @@ int run(const Config& config) {
   connect.client_id = config.str("mqtt-client-id");
   connect.username = config.str("mqtt-username");
   connect.password = config.str("mqtt-password");
+  connect.tcp_nodelay = true;  // notifications, offers and commands are waited for
   if (auto st = mqtt.subscribe(topics::cloud_batch_filter(), 1); !st) {
     TW_ERROR(kLog, "subscribe " << topics::cloud_batch_filter() << ": " << st.error().message);
     return 1;

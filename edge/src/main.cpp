@@ -40,6 +40,7 @@ transport::ConnectOptions connect_options(const std::string& host, int port, con
   o.keepalive_s = 30;
   o.reconnect_min_ms = 500;
   o.reconnect_max_ms = 30'000;
+  o.tcp_nodelay = true;  // commands, offers and acks are small answers someone waits for
   return o;
 }
 

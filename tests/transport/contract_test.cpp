@@ -53,14 +53,27 @@ std::pair<int, int> sockets_to(int port) {
   return {total, nodelay};
 }
 
-// Small MQTT packets (a PUBACK, then a receipt or a command result) must not wait for the
-// broker's delayed ACK: every backend turns Nagle off on its connection.
-TEST_P(TransportContract, ConnectionToTheBrokerHasNagleOff) {
+// With tcp_nodelay, small MQTT packets (a PUBACK, then a receipt or a command result) do
+// not wait for the broker's delayed ACK; without it, the backend leaves Nagle on.
+TEST_P(TransportContract, TcpNodelayTurnsNagleOffOnTheBrokerConnection) {
   Recorder& rec = recorder();
-  connected_client(rec, "nodelay");
+  Transport& t = clients_.make();
+  rec.attach(t);
+  auto o = options_for(broker_->port(), "nodelay");
+  o.tcp_nodelay = true;
+  ASSERT_TRUE(t.connect(o));
+  ASSERT_TRUE(wait_until([&] { return t.is_connected() && rec.ups() == 1; }, 5000));
   auto [total, nodelay] = sockets_to(broker_->port());
   EXPECT_EQ(total, 1);
-  EXPECT_EQ(nodelay, total);
+  EXPECT_EQ(nodelay, 1);
+  t.disconnect();
+  ASSERT_TRUE(wait_until([&] { return sockets_to(broker_->port()).first == 0; }, 5000));
+
+  Recorder& plain_rec = recorder();
+  connected_client(plain_rec, "nagle");
+  auto [plain_total, plain_nodelay] = sockets_to(broker_->port());
+  EXPECT_EQ(plain_total, 1);
+  EXPECT_EQ(plain_nodelay, 0);
 }
 
 TEST_P(TransportContract, RejectsBadArgumentsWithClearErrors) {

@@ -319,10 +319,12 @@ void PushApp::set_on_notification(NotificationHandler handler) {
   core_->on_notification_ = std::move(handler);
 }
 
-Status PushApp::start(const transport::ConnectOptions& connect) {
+Status PushApp::start(const transport::ConnectOptions& options) {
   if (auto st = core_->transport().subscribe(core_->inbox_topic(), 1); !st) {
     return st.error().with_context("push app " + core_->options_.recipient_id + ": subscribe");
   }
+  transport::ConnectOptions connect = options;
+  connect.tcp_nodelay = true;  // a receipt right after a PUBACK must not wait 40 ms for it
   if (auto st = core_->transport().connect(connect); !st) {
     return st.error().with_context("push app " + core_->options_.recipient_id + ": connect");
   }

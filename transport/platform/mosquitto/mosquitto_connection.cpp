@@ -73,11 +73,7 @@ Status MosquittoClient::Impl::configure(mosquitto* m, const ConnectOptions& o) {
   // Threaded mode: mosquitto_publish() from any thread only queues; this loop writes.
   mosquitto_threaded_set(m, true);
   mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-  // No Nagle: a PUBACK followed by a small PUBLISH (an app's receipt, an agent's command
-  // result) otherwise waits for the broker's delayed ACK, 40 ms on Linux (measured in
-  // bench push: receipts reached the cloud 42 ms after the notification reached the app).
-  // The paho adapter does the same for the edge and the cloud (socket_nodelay.hpp).
-  mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
+  mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, o.tcp_nodelay ? 1 : 0);
   // Same bound as our own window: libmosquitto scans its in-flight list per ack, so an
   // unbounded window collapses throughput (measured ~35k -> ~2k msg/s).
   mosquitto_max_inflight_messages_set(m, static_cast<unsigned int>(o.max_inflight));

@@ -40,13 +40,17 @@ void PahoClient::Impl::connected(const std::string&) {
   CallbackScope scope;
   std::string host;
   int port = 0;
+  bool nodelay = false;
   {
     std::lock_guard lock(mu_);
     host = host_;
     port = port_;
+    nodelay = nodelay_;
   }
-  size_t nodelay = set_nodelay_on_sockets_to(host, port);
-  TW_DEBUG(kLog, "TCP_NODELAY set on " << nodelay << " socket(s) to " << host << ":" << port);
+  if (nodelay) {
+    size_t n = set_nodelay_on_sockets_to(host, port);
+    TW_DEBUG(kLog, "TCP_NODELAY set on " << n << " socket(s) to " << host << ":" << port);
+  }
   {
     std::lock_guard lock(mu_);
     if (!client_) return;

@@ -83,6 +83,7 @@ Status PahoClient::Impl::connect(const ConnectOptions& o) {
     peer_ = o.host + ":" + std::to_string(o.port);
     host_ = o.host;
     port_ = o.port;
+    nodelay_ = o.tcp_nodelay;
     max_inflight_ = o.max_inflight;
     want_connected_ = true;
   }

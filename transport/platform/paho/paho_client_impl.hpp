@@ -141,6 +141,7 @@ class PahoClient::Impl final : public mqtt::callback {
   std::string peer_;
   std::string host_;  // of peer_, for set_nodelay_on_sockets_to
   int port_ = 0;
+  bool nodelay_ = false;
   bool connected_ = false;
   bool want_connected_ = false;
   bool reported_up_ = false;

@@ -48,6 +48,11 @@ struct ConnectOptions {
   // Reconnect backoff bounds (exponential with full jitter where the backend allows).
   int64_t reconnect_min_ms = 250;
   int64_t reconnect_max_ms = 30'000;
+  // Nagle off (TCP_NODELAY). On for request/answer traffic, where a small packet behind an
+  // unacknowledged PUBACK would otherwise wait for the broker's delayed ACK (40 ms on
+  // Linux): the cloud, the edge, push apps. Off (the default) for a device's bursts of
+  // events, where coalescing packets is worth more on a metered link (docs/decisions.md).
+  bool tcp_nodelay = false;
 };
 
 class Transport {
