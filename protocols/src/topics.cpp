@@ -185,4 +185,6 @@ std::vector<std::string> push_uplink_filters() {
   return {std::string(kRoot) + "/push/+/receipt", std::string(kRoot) + "/push/+/sync"};
 }
 
+std::string push_inbox_filter() { return std::string(kRoot) + "/push/+/inbox"; }
+
 }  // namespace tidewire::topics

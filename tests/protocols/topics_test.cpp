@@ -92,6 +92,7 @@ TEST(Topics, PushTopicsRoundTripAndRefuseBadOnes) {
   auto filters = push_uplink_filters();
   ASSERT_EQ(filters.size(), 2u);
   EXPECT_EQ(filters[0], "tw/v1/push/+/receipt");
+  EXPECT_EQ(push_inbox_filter(), "tw/v1/push/+/inbox");
 }
 
 }  // namespace

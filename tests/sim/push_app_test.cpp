@@ -18,6 +18,7 @@
 #include "tidewire/common/random.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
+#include "tidewire/push_app/inbox_gateway.hpp"
 #include "tidewire/push_app/virtual_apps.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
@@ -390,6 +391,54 @@ TEST_F(PushAppTest, VirtualAppsShareOneLoopAndEachReceipts) {
   EXPECT_EQ(apps.totals().online, 20u);
   apps.stop();
   apps.stop();  // idempotent
+}
+
+// The gateway answers for many recipients over a few shared-subscription connections:
+// each new (recipient, notification) shown once and receipted on that recipient's topic,
+// a repeat receipted again but not shown, a recipient left to its own app untouched, and
+// bad input counted.
+TEST_F(PushAppTest, AnInboxGatewayReceiptsForManyRecipientsOverFewConnections) {
+  InboxGatewayOptions o;
+  o.broker_port = broker_->port();
+  o.connections = 3;
+  o.serves = [](const std::string& recipient) { return recipient != "own-app"; };
+  InboxGateway gateway(o, clock_, metrics_);
+  std::mutex mu;
+  std::vector<std::string> seen;
+  gateway.set_on_notification([&](const std::string& recipient, const v1::PushDelivery& d) {
+    std::lock_guard lock(mu);
+    seen.push_back(recipient + "/" + d.notification_id());
+  });
+  ASSERT_TRUE(gateway.start());
+  ASSERT_TRUE(wait_until([&] { return gateway.online() == 3; }, kWaitMs));
+  // The shared subscriptions are live once a probe comes through (sent until it does).
+  int polls = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        if (polls++ % 20 == 0) send(delivery("probe", "n-probe", 1));
+        return gateway.stats().shown == 1;
+      },
+      kWaitMs));
+  const auto ids = VirtualApps::numbered_ids("g", 300);
+  for (const auto& id : ids) {  // more than the test cloud's window: wait for room
+    auto d = delivery(id, "n-" + id, 1);
+    ASSERT_TRUE(wait_until(
+        [&] { return cloud_->publish({topic(id, topics::PushChannel::kInbox), codec::encode(d), 1, false}).ok(); },
+        kWaitMs));
+  }
+  send(delivery("own-app", "n-own", 1));
+  send_raw("g-00002", "not a protobuf");
+  send(delivery("g-00001", "n-g-00001", 1));  // a re-send
+  for (const auto& id : ids) ASSERT_TRUE(receipted("n-" + id)) << id;
+  ASSERT_TRUE(receipted("n-g-00001", 2));
+  ASSERT_TRUE(wait_until([&] { return gateway.stats().ignored == 1 && gateway.stats().rejected == 1; }, kWaitMs));
+  auto st = gateway.stats();
+  EXPECT_EQ(st.shown, 301u);  // 300 and the probe
+  EXPECT_GE(st.duplicates, 1u);
+  EXPECT_TRUE(cloud_side_.receipts("n-own", v1::RECEIPT_KIND_DELIVERED).empty());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen.size(), 301u);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "g-00001/n-g-00001"), 1);
 }
 
 TEST(PushAppOptions, BadOptionsAreRefused) {

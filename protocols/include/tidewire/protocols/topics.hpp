@@ -76,5 +76,8 @@ Expected<std::string> push_topic(const std::string& recipient_id, PushChannel ch
 Expected<PushTopic> parse_push_topic(std::string_view topic);
 // What the cloud subscribes to: every app's receipts and syncs.
 std::vector<std::string> push_uplink_filters();
+// Every recipient's inbox: for tools that stand in for many apps (tidewire-sim's
+// InboxGateway), behind a shared subscription ("$share/<group>/" + this).
+std::string push_inbox_filter();
 
 }  // namespace tidewire::topics
