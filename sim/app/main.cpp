@@ -262,7 +262,10 @@ int cmd_bench_push(int argc, char** argv) {
                      {"target-rate", Type::kInt, "10000", "notifications/s offered in the latency phase"},
                      {"latency-sample", Type::kInt, "1000", "notifications whose cloud receipt time is read back"},
                      {"fanout-recipients", Type::kInt, "100000", "recipients carrying the fan-out tag"},
-                     {"fanout-apps", Type::kInt, "5000", "of those, online apps (3 open files each: ulimit -n bounds it)"},
+                     {"fanout-apps", Type::kInt, "5000", "of those, apps of their own (3 open files each: ulimit -n bounds it)"},
+                     {"fanout-gateway-connections", Type::kInt, "16",
+                      "the other recipients answer through an InboxGateway over this many shared-subscription "
+                      "connections (0 = they stay offline)"},
                      {"rate-per-recipient", Type::kInt, "1000", "cloud push-rate-per-recipient (product default 2)"},
                      {"fanout-chunk", Type::kInt, "2000", "cloud push-fanout-chunk"},
                      {"raw-messages", Type::kInt, "50000", "messages for the raw broker reference"},
@@ -281,6 +284,7 @@ int cmd_bench_push(int argc, char** argv) {
   o.latency_sample = static_cast<int>(config.integer("latency-sample"));
   o.fanout_recipients = static_cast<int>(config.integer("fanout-recipients"));
   o.fanout_apps = static_cast<int>(config.integer("fanout-apps"));
+  o.fanout_gateway_connections = static_cast<int>(config.integer("fanout-gateway-connections"));
   o.rate_per_recipient = static_cast<int>(config.integer("rate-per-recipient"));
   o.fanout_chunk = static_cast<int>(config.integer("fanout-chunk"));
   o.raw_messages = static_cast<int>(config.integer("raw-messages"));

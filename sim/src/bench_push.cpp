@@ -16,12 +16,14 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "http/client.hpp"
 #include "process/process.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/metrics.hpp"
+#include "tidewire/push_app/inbox_gateway.hpp"
 #include "tidewire/push_app/virtual_apps.hpp"
 #include "tidewire/sim/bench.hpp"
 #include "tidewire/sim/stack.hpp"
@@ -321,7 +323,7 @@ std::string filesystem_of(const std::string& dir) {
 
 Expected<std::string> bench_push(const PushBenchOptions& o) {
   if (o.apps < 1 || o.flood_notifications < 1 || o.latency_notifications < 1 || o.fanout_apps < 1 ||
-      o.fanout_recipients < o.fanout_apps || o.client_threads < 1) {
+      o.fanout_recipients < o.fanout_apps || o.client_threads < 1 || o.fanout_gateway_connections < 0) {
     return make_error(ErrorCode::kInvalidArgument,
                       "sizes must be positive, and --fanout-recipients at least --fanout-apps");
   }
@@ -400,12 +402,38 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
      << "}}";
   b.apps_->stop();
 
-  // 4. Tag fan-out: fanout_recipients carry the tag, the first fanout_apps of them are online.
+  // 4. Tag fan-out: fanout_recipients carry the tag. The first fanout_apps of them are
+  // apps of their own (one connection each); the InboxGateway answers for the rest over
+  // a few shared-subscription connections, so every recipient is online and receipts.
   auto fan_ids = push_app::VirtualApps::numbered_ids("bench-f", o.fanout_recipients);
   auto fan_reg = b.register_recipients(fan_ids, "bench.fanout");
   if (!fan_reg) return fail(fan_reg.error().with_context("registering fan-out recipients"));
   std::vector<std::string> online(fan_ids.begin(), fan_ids.begin() + o.fanout_apps);
   if (auto st = b.start_apps(online); !st) return fail(st.error());
+  const int64_t gateway_recipients = o.fanout_gateway_connections > 0 ? o.fanout_recipients - o.fanout_apps : 0;
+  std::unique_ptr<push_app::InboxGateway> gateway;
+  std::atomic<int64_t> gateway_shown{0};
+  std::mutex gateway_mu;
+  Clock::time_point gateway_last;
+  if (gateway_recipients > 0) {
+    push_app::InboxGatewayOptions go;
+    go.broker_port = (*stack)->cloud_broker_port();
+    go.connections = o.fanout_gateway_connections;
+    auto own = std::make_shared<std::unordered_set<std::string>>(online.begin(), online.end());
+    go.serves = [own](const std::string& recipient) { return own->count(recipient) == 0; };
+    gateway = std::make_unique<push_app::InboxGateway>(go, b.clock_, b.metrics_);
+    gateway->set_on_notification([&](const std::string&, const v1::PushDelivery&) {
+      gateway_shown.fetch_add(1);
+      std::lock_guard lock(gateway_mu);
+      gateway_last = Clock::now();
+    });
+    if (auto st = gateway->start(); !st) return fail(st.error());
+    // Its SUBSCRIBE follows CONNECT on each connection, so the broker has taken it by the
+    // time the first notification is committed and sent, milliseconds after the POST.
+    if (!process::wait_until([&] { return gateway->online() == o.fanout_gateway_connections; }, 30'000)) {
+      return fail(make_error(ErrorCode::kTimeout, "inbox gateway did not connect"));
+    }
+  }
   int64_t shown_before = b.shown_.load();
   base = b.receipts_delivered();
   const double refused_before = b.sends_refused(), resends_before = b.resends();
@@ -432,30 +460,51 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
     bool none_queued = queued == v->by_state().end() || queued->second == 0;
     return v->fanout_done() && none_queued && v->recipients() == static_cast<uint64_t>(o.fanout_recipients);
   });
-  auto receipts_check = throttled(20, [&] { return b.receipts_delivered() - base >= o.fanout_apps; });
+  const int64_t receipting = o.fanout_apps + gateway_recipients;
+  double receipts_seen = 0;
+  auto receipts_check = throttled(20, [&] {
+    receipts_seen = b.receipts_delivered() - base;
+    return receipts_seen >= static_cast<double>(receipting);
+  });
   process::wait_until(
       [&] {
         if (!t_all_sent && view_check()) t_all_sent = Clock::now();
-        if (!t_receipts && b.shown_.load() >= shown_before + o.fanout_apps && receipts_check()) {
+        if (!t_receipts && b.shown_.load() >= shown_before + o.fanout_apps && gateway_shown.load() >= gateway_recipients &&
+            receipts_check()) {
           t_receipts = Clock::now();
         }
         return t_all_sent && t_receipts;
       },
       o.timeout_s * 1000);
   auto t_last_shown = b.last_arrival();
-  if (!t_receipts) return fail(make_error(ErrorCode::kTimeout, "fan-out: receipts missing: " + b.apps_->summary()));
+  if (!t_receipts) {
+    return fail(make_error(ErrorCode::kTimeout, "fan-out: " + std::to_string(static_cast<int64_t>(receipts_seen)) +
+                                                    " of " + std::to_string(receipting) +
+                                                    " receipts after the timeout; apps: " + b.apps_->summary() +
+                                                    "; gateway shown " + std::to_string(gateway_shown.load())));
+  }
+  std::optional<Clock::time_point> t_gateway_last;
+  if (gateway) {
+    std::lock_guard lock(gateway_mu);
+    t_gateway_last = gateway_last;
+  }
   auto since = [&](std::optional<Clock::time_point> t) {
     return t ? std::chrono::duration_cast<std::chrono::milliseconds>(*t - t0).count() : -1;
   };
+  push_app::InboxGatewayStats gs = gateway ? gateway->stats() : push_app::InboxGatewayStats{};
   js << ",\"fanout\":{\"tag_recipients\":" << o.fanout_recipients << ",\"apps_online\":" << o.fanout_apps
+     << ",\"gateway_recipients\":" << gateway_recipients << ",\"gateway_connections\":" << (gateway ? o.fanout_gateway_connections : 0)
      << ",\"recipients_registered_per_s\":" << static_cast<int64_t>(*fan_reg)
      << ",\"api_answer_ms\":" << std::chrono::duration_cast<std::chrono::milliseconds>(t_answer - t0).count()
      << ",\"fanout_done_ms\":" << since(t_fanned) << ",\"all_sent_ms\":" << since(t_all_sent)
-     << ",\"last_app_shown_ms\":" << since(t_last_shown) << ",\"last_receipt_recorded_ms\":" << since(t_receipts)
-     << ",\"apps_shown\":" << b.shown_.load() - shown_before
+     << ",\"last_app_shown_ms\":" << since(t_last_shown) << ",\"last_gateway_shown_ms\":" << since(t_gateway_last)
+     << ",\"last_receipt_recorded_ms\":" << since(t_receipts) << ",\"receipts_recorded\":" << static_cast<int64_t>(receipts_seen)
+     << ",\"apps_shown\":" << b.shown_.load() - shown_before << ",\"gateway_shown\":" << gs.shown
+     << ",\"gateway_duplicates\":" << gs.duplicates
      << ",\"sends_refused_by_mqtt_client\":" << static_cast<int64_t>(b.sends_refused() - refused_before)
      << ",\"resends\":" << static_cast<int64_t>(b.resends() - resends_before)
      << "},\"run_s\":" << static_cast<int64_t>(seconds_between(run_start, Clock::now())) << "}";
+  if (gateway) gateway->stop();
   b.apps_->stop();
   (*stack)->stop();
   return js.str();

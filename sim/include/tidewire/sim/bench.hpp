@@ -50,7 +50,8 @@ struct PushBenchOptions {
   double target_rate = 10'000;       // notifications/s offered in the latency phase
   int latency_sample = 1'000;        // notifications whose cloud receipt time is read back
   int fanout_recipients = 100'000;   // recipients carrying the fan-out tag
-  int fanout_apps = 5'000;           // of those, online (3 descriptors each: ulimit -n bounds it)
+  int fanout_apps = 5'000;           // of those, apps of their own (3 descriptors each: ulimit -n bounds it)
+  int fanout_gateway_connections = 16;  // the rest answer through an InboxGateway (0 = they stay offline)
   int rate_per_recipient = 1'000;    // cloud push-rate-per-recipient (product default 2)
   int fanout_chunk = 2'000;          // cloud push-fanout-chunk (product default)
   int raw_messages = 50'000;
