@@ -20,6 +20,7 @@
 #include "tidewire/dispatch/dispatch_api.hpp"
 #include "tidewire/push/push_api.hpp"
 #include "push_store.hpp"
+#include "push/push_alert_sink.hpp"
 #include "sqlite/sqlite_alert_store.hpp"
 #include "tidewire/alerts/alert_api.hpp"
 #include "tidewire/alerts/alert_runner.hpp"
@@ -131,19 +132,6 @@ Status check_config(const Config& c) {
 }
 
 // Alert notices go out as push notifications; the key makes a re-send after a crash a duplicate.
-class PushAlertSink final : public alerts::AlertSink {
- public:
-  explicit PushAlertSink(push::PushService& service) : service_(service) {}
-  Status push(const v1::PushRequest& request, const std::string& key) override {
-    auto accepted = service_.push(request, key);
-    if (!accepted) return accepted.error();
-    return {};
-  }
-
- private:
-  push::PushService& service_;
-};
-
 int run(const Config& config) {
   int shutdown_fd = install_shutdown_handlers();
   auto clock_ptr = make_clock(config);  // checked in check_config
@@ -285,7 +273,7 @@ int run(const Config& config) {
     TW_ERROR(kLog, "alert rules: " << alert_engine.error().message);
     return 1;
   }
-  PushAlertSink alert_sink(push_service);
+  alerts::PushAlertSink alert_sink(push_service, metrics);
   alerts::AlertRunnerOptions alert_options;
   alert_options.interval_ms = config.integer("alert-interval-s") * 1000;
   alerts::AlertRunner alert_runner(**alert_engine, *registry, alert_sink, clock, metrics, alert_options);

@@ -122,5 +122,23 @@ TEST_F(AlertRunnerTest, AClearWaitsForItsRefusedFireAndFailuresAreCounted) {
   EXPECT_EQ(metrics.counter_total("tw_alert_sink_failures_total"), 2U);
 }
 
+// A notice the push service refuses as invalid (every recipient unknown) would be refused
+// again every round: it is dropped and counted once, and the incident goes on (its clear
+// is still sent).
+TEST_F(AlertRunnerTest, ANoticeRefusedAsInvalidIsDroppedNotRetriedEveryRound) {
+  hear(1, 10);
+  sink.invalid_next = 1;
+  ASSERT_TRUE(runner->run_once());
+  EXPECT_TRUE(sink.sent.empty());
+  ASSERT_TRUE(runner->run_once());
+  ASSERT_TRUE(runner->run_once());
+  EXPECT_EQ(sink.attempts, std::vector<std::string>{"alert:flat:rider-1:1:fire"});
+  EXPECT_EQ(metrics.counter_total("tw_alert_notices_dropped_total"), 1U);
+  EXPECT_EQ(metrics.counter_total("tw_alert_sink_failures_total"), 0U);
+  hear(2, 90);
+  ASSERT_TRUE(runner->run_once());
+  EXPECT_EQ(sink.keys(), std::vector<std::string>{"alert:flat:rider-1:1:clear"});
+}
+
 }  // namespace
 }  // namespace tidewire::alerts

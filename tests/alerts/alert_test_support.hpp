@@ -28,6 +28,10 @@ class FakeSink final : public AlertSink {
       --refuse_next;
       return make_error(ErrorCode::kUnavailable, "push service not reachable");
     }
+    if (invalid_next > 0) {
+      --invalid_next;
+      return make_error(ErrorCode::kInvalidArgument, "unknown_recipient: no recipient 'gone'");
+    }
     sent.push_back({request, key});
     return {};
   }
@@ -38,7 +42,8 @@ class FakeSink final : public AlertSink {
   }
   std::vector<Sent> sent;
   std::vector<std::string> attempts;
-  int refuse_next = 0;
+  int refuse_next = 0;   // answered kUnavailable (retried)
+  int invalid_next = 0;  // answered kInvalidArgument (dropped)
 };
 
 inline AlertRule rule(const std::string& json) {

@@ -37,7 +37,16 @@ Status AlertRunner::run_once() {
     auto incident = std::tuple{n.rule_id, n.subject, n.seq};
     if (n.kind == NoticeKind::kClear && fire_failed.count(incident)) continue;
     if (auto st = sink_.push(n.request, n.idempotency_key); !st) {
-      metrics_.counter("tw_alert_sink_failures_total", "Alert notices the push service refused (retried)").inc();
+      if (st.error().code == ErrorCode::kInvalidArgument) {
+        // Refused for what it is (no registered recipient left, a bad rule): sending it
+        // again every round would change nothing. Dropped, counted, said once.
+        metrics_.counter("tw_alert_notices_dropped_total", "Alert notices the push service refused as invalid (not retried)")
+            .inc();
+        TW_ERROR(kLog, "notice " << n.idempotency_key << " dropped, not retried: " << st.error().message);
+        (void)engine_.mark_sent(n);
+        continue;
+      }
+      metrics_.counter("tw_alert_sink_failures_total", "Alert notices the push service could not take (retried)").inc();
       TW_WARN(kLog, "push " << n.idempotency_key << " failed (retried next round): " << st.error().message);
       if (n.kind == NoticeKind::kFire) fire_failed.insert(incident);
       continue;
