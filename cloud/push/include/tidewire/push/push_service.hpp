@@ -82,7 +82,7 @@ class PushService {
   Expected<v1::NotificationView> view(const std::string& notification_id);
 
   // MQTT uplink from apps: receipts and inbox syncs (topics::push_uplink_filters()).
-  // Only queues (bounded: --push-inbound-max, drops counted; apps re-send receipts and
+  // Only queues (bounded: PushOptions::max_inbound, drops counted; apps re-send receipts and
   // re-sync): the MQTT library's callback thread must never wait for the service lock,
   // because the tick thread holds that lock while it publishes through the same library.
   void on_message(const transport::Message& message);
