@@ -411,10 +411,10 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
   std::vector<std::string> online(fan_ids.begin(), fan_ids.begin() + o.fanout_apps);
   if (auto st = b.start_apps(online); !st) return fail(st.error());
   const int64_t gateway_recipients = o.fanout_gateway_connections > 0 ? o.fanout_recipients - o.fanout_apps : 0;
-  std::unique_ptr<push_app::InboxGateway> gateway;
   std::atomic<int64_t> gateway_shown{0};
   std::mutex gateway_mu;
   Clock::time_point gateway_last;
+  std::unique_ptr<push_app::InboxGateway> gateway;  // after what its handler touches: destroyed first
   if (gateway_recipients > 0) {
     push_app::InboxGatewayOptions go;
     go.broker_port = (*stack)->cloud_broker_port();
