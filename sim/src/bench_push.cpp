@@ -270,12 +270,12 @@ class PushBench {
   Stack& stack_;
   SystemClock clock_;
   MetricsRegistry metrics_;
-  std::unique_ptr<push_app::VirtualApps> apps_;
   std::mutex mu_;
   std::unordered_map<std::string, std::vector<int64_t>> arrived_ms_;  // notification -> app arrival (wall ms)
   std::unordered_map<std::string, int64_t> called_ms_;               // notification -> API call start (wall ms)
   Clock::time_point last_arrival_;
   std::atomic<int64_t> shown_{0};
+  std::unique_ptr<push_app::VirtualApps> apps_;  // last: stopped before what its handler writes
 };
 
 // Every app costs three descriptors here (libmosquitto adds a socket pair per client to
