@@ -419,16 +419,17 @@ TEST_F(PushAppTest, AnInboxGatewayReceiptsForManyRecipientsOverFewConnections) {
         return gateway.stats().shown == 1;
       },
       kWaitMs));
+  // More than the test cloud's window: each publish waits for room.
+  auto publish = [&](const std::string& recipient, const std::string& payload) {
+    return wait_until(
+        [&] { return cloud_->publish({topic(recipient, topics::PushChannel::kInbox), payload, 1, false}).ok(); },
+        kWaitMs);
+  };
   const auto ids = VirtualApps::numbered_ids("g", 300);
-  for (const auto& id : ids) {  // more than the test cloud's window: wait for room
-    auto d = delivery(id, "n-" + id, 1);
-    ASSERT_TRUE(wait_until(
-        [&] { return cloud_->publish({topic(id, topics::PushChannel::kInbox), codec::encode(d), 1, false}).ok(); },
-        kWaitMs));
-  }
-  send(delivery("own-app", "n-own", 1));
-  send_raw("g-00002", "not a protobuf");
-  send(delivery("g-00001", "n-g-00001", 1));  // a re-send
+  for (const auto& id : ids) ASSERT_TRUE(publish(id, codec::encode(delivery(id, "n-" + id, 1))));
+  ASSERT_TRUE(publish("own-app", codec::encode(delivery("own-app", "n-own", 1))));
+  ASSERT_TRUE(publish("g-00002", "not a protobuf"));
+  ASSERT_TRUE(publish("g-00001", codec::encode(delivery("g-00001", "n-g-00001", 1))));  // a re-send
   for (const auto& id : ids) ASSERT_TRUE(receipted("n-" + id)) << id;
   ASSERT_TRUE(receipted("n-g-00001", 2));
   ASSERT_TRUE(wait_until([&] { return gateway.stats().ignored == 1 && gateway.stats().rejected == 1; }, kWaitMs));
