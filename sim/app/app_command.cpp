@@ -1,7 +1,6 @@
 // tidewire-sim app: the reference push client. One recipient's app printing each
 // notification as a line of JSON, or N virtual apps on one MosquittoLoop with a summary
 // every few seconds. Both are VirtualApps (tw_push_app), the code the simulator uses.
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -11,6 +10,7 @@
 
 #include "cli.hpp"
 #include "process/process.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/metrics.hpp"
@@ -22,14 +22,6 @@ namespace tidewire::sim::cli {
 namespace {
 
 using Type = OptionSpec::Type;
-
-std::string delivery_json(const v1::PushDelivery& delivery) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(delivery, &out, o);
-  return out;
-}
 
 }  // namespace
 
@@ -100,7 +92,7 @@ int cmd_app(int argc, char** argv) {
     // "Showing" a notification: one JSON line per new notification, flushed for pipes.
     virtual_apps.set_on_notification([&out_mu](const push_app::PushApp&, const v1::PushDelivery& d) {
       std::lock_guard lock(out_mu);
-      std::cout << delivery_json(d) << std::endl;
+      std::cout << protocols::to_json(d) << std::endl;
     });
   }
   if (auto st = virtual_apps.start(); !st) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "http/client.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/common/backoff.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/metrics.hpp"
@@ -32,14 +33,6 @@ constexpr const char* kLog = "replay";
 // the same files send byte-identical requests).
 constexpr int64_t kDayStartMs = 1'767'571'200'000;
 constexpr int64_t kWarmUpRealMs = 4'000;  // stack and riders come up before the first order
-
-std::string to_json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
 
 // One request, retried while the cloud is unreachable or busy (503/504), like a careful
 // client; 4xx answers are final.
@@ -179,7 +172,7 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
     m.set_name("Merchant " + id);
     m.set_lat(point.first);
     m.set_lon(point.second);
-    auto r = call(cloud, "POST", "/v1/merchants", to_json(m), {{"Content-Type", "application/json"}});
+    auto r = call(cloud, "POST", "/v1/merchants", protocols::to_json(m), {{"Content-Type", "application/json"}});
     if (!r) return r.error().with_context("POST /v1/merchants");
     if (r->status >= 300) return make_error(ErrorCode::kInvalidArgument, "POST /v1/merchants " + id + ": " + r->body);
   }
@@ -233,7 +226,7 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
     req.set_promised_ms(std::max(due + o.promise_s * 1000, req.ready_ms() + 15 * 60'000));
     ReplayOrder r;
     r.order = order;
-    auto resp = call(cloud, "POST", "/v1/orders", to_json(req),
+    auto resp = call(cloud, "POST", "/v1/orders", protocols::to_json(req),
                      {{"Content-Type", "application/json"}, {"Idempotency-Key", order.id}});
     r.accepted = resp && (resp->status == 200 || resp->status == 201);
     if (!r.accepted) {

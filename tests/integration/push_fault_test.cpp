@@ -12,6 +12,7 @@
 
 #include "http/client.hpp"
 #include "process/process.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "stack_fixture.hpp"
 #include "tidewire/common/clock.hpp"
@@ -23,14 +24,6 @@ namespace tidewire::testing {
 namespace {
 
 constexpr int kRecipients = 1'500;
-
-std::string to_json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
 
 class PushFaultTest : public StackTest {
  protected:
@@ -56,7 +49,7 @@ TEST_F(PushFaultTest, KilledCloudMidFanOutLosesNoNotificationAndAppsSeeNoneTwice
     v1::Recipient r;
     r.set_kind(v1::RECIPIENT_KIND_CUSTOMER);
     r.add_tags("city.sh");
-    auto put = call("PUT", "/v1/recipients/" + id, to_json(r));
+    auto put = call("PUT", "/v1/recipients/" + id, protocols::to_json(r));
     ASSERT_TRUE(put.ok()) << put.error().describe();
     ASSERT_EQ(put->status, 201) << put->body;
   }
@@ -83,7 +76,7 @@ TEST_F(PushFaultTest, KilledCloudMidFanOutLosesNoNotificationAndAppsSeeNoneTwice
   p.set_title("Lunch deals");
   p.set_body("Two for one until 14:00");
   p.set_ttl_s(3600);
-  auto accepted = call("POST", "/v1/push", to_json(p), {{"Idempotency-Key", "deals-1"}});
+  auto accepted = call("POST", "/v1/push", protocols::to_json(p), {{"Idempotency-Key", "deals-1"}});
   ASSERT_TRUE(accepted.ok()) << accepted.error().describe();
   ASSERT_EQ(accepted->status, 202) << accepted->body;
   v1::PushAccepted a;
@@ -97,7 +90,7 @@ TEST_F(PushFaultTest, KilledCloudMidFanOutLosesNoNotificationAndAppsSeeNoneTwice
   ASSERT_TRUE(stack_->start_cloud().ok());
 
   // The retried request is the same notification, not a second one.
-  auto retried = call("POST", "/v1/push", to_json(p), {{"Idempotency-Key", "deals-1"}});
+  auto retried = call("POST", "/v1/push", protocols::to_json(p), {{"Idempotency-Key", "deals-1"}});
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(retried->status, 200) << retried->body;
 

@@ -1,11 +1,11 @@
 // PushService, the delivery side: fan-out, sends and re-sends, expiry, receipts, syncs.
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
 #include "push_store.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
@@ -172,10 +172,7 @@ void PushService::send_due_locked(int64_t now) {
       if (webhooks_ == nullptr) {
         sent = make_error(ErrorCode::kUnavailable, "no webhook sender configured");
       } else {
-        std::string json;
-        google::protobuf::util::JsonPrintOptions o;
-        o.preserve_proto_field_names = true;
-        (void)google::protobuf::util::MessageToJsonString(wire, &json, o);
+        std::string json = protocols::to_json(wire);
         std::string nid = d.notification_id, rid = d.recipient_id;
         sent = webhooks_->post(r->webhook_url(), std::move(json), {{"Idempotency-Key", nid}, {"X-Tidewire-Recipient", rid}},
                                [this, nid, rid](bool ok, bool permanent, const std::string& detail) {
