@@ -18,3 +18,8 @@ target_link_libraries(tw_dispatch_service
   PUBLIC tw_dispatch_orders tw_dispatch_orders_sqlite tw_dispatch_geo tw_dispatch_assignment tw_cloud tw_http
   PRIVATE tw_warnings)
 target_link_libraries(tw_dispatch INTERFACE tw_dispatch_service)
+
+# tw_dispatch_module: the dispatch module of tidewire-cloud (module/dispatch_module.hpp).
+add_library(tw_dispatch_module STATIC ${CMAKE_CURRENT_LIST_DIR}/module/dispatch_module.cpp)
+target_include_directories(tw_dispatch_module PUBLIC ${CMAKE_CURRENT_LIST_DIR}/module)
+target_link_libraries(tw_dispatch_module PUBLIC tw_dispatch_service PRIVATE tw_warnings)

@@ -175,12 +175,13 @@ void BatchIngest::process(const transport::Message& message) {
                       std::to_string(outcome->rejected) + " item(s) rejected (see tw_cloud_rejects_total)");
   }
 
-  if (!notify_observer(*batch)) {
-    // Stored, but what it asks of the dispatcher is not applied: no ack, so the edge
-    // re-sends and the observer sees these items again (duplicates to the registry).
+  if (!deliver_to_feed(*batch)) {
+    // Stored, but what it asks of a module is not applied: no ack, so the edge re-sends
+    // and the modules see these items again (duplicates to the registry).
     metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "handoff_failed"}}).inc();
     warn_rate_limited("batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
-                      " stored but not yet applied by the dispatcher (busy); not acked, the edge re-sends it");
+                      " stored but not yet applied by a module (busy; see tw_cloud_feed_unsettled_total); not acked, the edge "
+                      "re-sends it");
     return;
   }
 
@@ -220,37 +221,13 @@ void BatchIngest::process(const transport::Message& message) {
                              << " rejected");
 }
 
-bool BatchIngest::notify_observer(const v1::EdgeBatch& batch) {
-  bool decisive = false;  // an item that changes orders was handed on: settle() before the ack
-  for (const auto& item : batch.items()) {
-    const auto& env = item.envelope();
-    if (env.kind() == v1::DEVICE_KIND_RIDER && env.has_status() && env.status().has_rider()) {
-      if (observer_.on_rider_status) {
-        int64_t at = item.edge_received_ms() > 0 ? item.edge_received_ms() : env.device_time_ms();
-        observer_.on_rider_status(env.device_id(), env.status().rider(), at);
-      }
-    } else if (env.kind() == v1::DEVICE_KIND_RIDER && env.has_event() && env.event().type().rfind("order.", 0) == 0) {
-      if (observer_.on_rider_event) {
-        observer_.on_rider_event(env.device_id(), env.event());
-        decisive = true;
-      }
-    } else if (env.kind() == v1::DEVICE_KIND_MERCHANT && env.has_event() && env.event().type().rfind("order.", 0) == 0) {
-      // An order creates work and money: never act on an item the registry refused.
-      bool valid = codec::validate_envelope(env).ok() && (batch.site().empty() || env.site() == batch.site());
-      if (valid && observer_.on_merchant_event) {
-        observer_.on_merchant_event(env);
-        decisive = true;
-      }
-    } else if (env.has_result() && observer_.on_dispatch_result) {
-      // Only results of dispatch commands matter here; the name is in the registry.
-      auto command = registry_.command(env.result().command_id());
-      if (!command || command->view.device_id() != env.device_id()) continue;
-      if (command->view.name().rfind("dispatch.", 0) != 0) continue;
-      observer_.on_dispatch_result(env.device_id(), command->view.name(), env.result());
-      decisive = true;
-    }
-  }
-  return !decisive || !observer_.settle || observer_.settle();
+bool BatchIngest::deliver_to_feed(const v1::EdgeBatch& batch) {
+  if (feed_ == nullptr) return true;
+  return feed_->deliver(batch, [this](const std::string& device_id, const std::string& command_id) {
+    auto command = registry_.command(command_id);
+    if (!command || command->view.device_id() != device_id) return std::string();
+    return command->view.name();
+  });
 }
 
 void BatchIngest::reject_frame(const char* reason, const std::string& topic, const std::string& why) {

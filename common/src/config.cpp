@@ -17,9 +17,12 @@ std::string trim(const std::string& s) {
 }
 
 bool parse_bool(const std::string& v, bool& out) {
-  if (v == "true" || v == "1" || v == "yes" || v == "on") out = true;
-  else if (v == "false" || v == "0" || v == "no" || v == "off") out = false;
-  else return false;
+  if (v == "true" || v == "1" || v == "yes" || v == "on")
+    out = true;
+  else if (v == "false" || v == "0" || v == "no" || v == "off")
+    out = false;
+  else
+    return false;
   return true;
 }
 
@@ -120,8 +123,10 @@ Expected<bool> Config::parse(int argc, const char* const* argv) {
         return make_error(ErrorCode::kInvalidArgument, "--" + key + " needs a value");
       }
     }
-    if (key == "config") config_file = value;
-    else flags.emplace_back(key, value);
+    if (key == "config")
+      config_file = value;
+    else
+      flags.emplace_back(key, value);
   }
   if (!config_file.empty()) {
     std::ifstream f(config_file);
@@ -153,12 +158,25 @@ const std::string& Config::str(const std::string& name) const {
   if (it == values_.end()) throw std::logic_error("undeclared option " + name);
   return it->second;
 }
-int64_t Config::integer(const std::string& name) const { return std::strtoll(str(name).c_str(), nullptr, 10); }
-double Config::real(const std::string& name) const { return std::strtod(str(name).c_str(), nullptr); }
+int64_t Config::integer(const std::string& name) const {
+  return std::strtoll(str(name).c_str(), nullptr, 10);
+}
+double Config::real(const std::string& name) const {
+  return std::strtod(str(name).c_str(), nullptr);
+}
 bool Config::flag(const std::string& name) const {
   bool b = false;
   parse_bool(str(name), b);
   return b;
+}
+
+Status check_range(const Config& config, const std::string& name, int64_t lo, int64_t hi) {
+  int64_t v = config.integer(name);
+  if (v < lo || v > hi) {
+    return make_error(ErrorCode::kInvalidArgument, "--" + name + "=" + std::to_string(v) + " is out of range (" +
+                                                       std::to_string(lo) + ".." + std::to_string(hi) + ")");
+  }
+  return {};
 }
 
 }  // namespace tidewire

@@ -24,11 +24,11 @@ struct ChannelName {
   std::string_view name;
 };
 constexpr std::array<ChannelName, 6> kChannels{{{Channel::kStatus, "status"},
-                                                 {Channel::kEvent, "event"},
-                                                 {Channel::kPresence, "presence"},
-                                                 {Channel::kResult, "result"},
-                                                 {Channel::kCommand, "cmd"},
-                                                 {Channel::kAck, "ack"}}};
+                                                {Channel::kEvent, "event"},
+                                                {Channel::kPresence, "presence"},
+                                                {Channel::kResult, "result"},
+                                                {Channel::kCommand, "cmd"},
+                                                {Channel::kAck, "ack"}}};
 
 Error bad_topic(std::string_view topic, const std::string& why) {
   return make_error(ErrorCode::kInvalidArgument, "topic '" + std::string(topic.substr(0, 200)) + "': " + why);
@@ -39,8 +39,8 @@ Error bad_topic(std::string_view topic, const std::string& why) {
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdLength || id == "." || id == "..") return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     if (!ok) return false;
   }
   return true;
@@ -128,18 +128,26 @@ Expected<EdgeTopic> parse_edge_topic(std::string_view topic) {
   }
   if (!valid_id(parts[3])) return bad_topic(topic, "invalid edge id");
   EdgeTopic out{std::string(parts[3]), EdgeChannel::kBatch};
-  if (parts[4] == "batch") out.channel = EdgeChannel::kBatch;
-  else if (parts[4] == "ack") out.channel = EdgeChannel::kAck;
-  else if (parts[4] == "cmd") out.channel = EdgeChannel::kCommand;
-  else return bad_topic(topic, "unknown channel");
+  if (parts[4] == "batch")
+    out.channel = EdgeChannel::kBatch;
+  else if (parts[4] == "ack")
+    out.channel = EdgeChannel::kAck;
+  else if (parts[4] == "cmd")
+    out.channel = EdgeChannel::kCommand;
+  else
+    return bad_topic(topic, "unknown channel");
   return out;
 }
 
-std::string cloud_batch_filter() { return std::string(kRoot) + "/edge/+/batch"; }
+std::string cloud_batch_filter() {
+  return std::string(kRoot) + "/edge/+/batch";
+}
 
 Expected<std::string> order_update_topic(Audience audience, const std::string& id) {
   if (!valid_id(id)) return make_error(ErrorCode::kInvalidArgument, "invalid recipient id '" + id + "'");
-  const char* who = audience == Audience::kCustomer ? "customer" : audience == Audience::kMerchant ? "merchant" : "rider";
+  const char* who = audience == Audience::kCustomer   ? "customer"
+                    : audience == Audience::kMerchant ? "merchant"
+                                                      : "rider";
   return std::string(kRoot) + "/dispatch/" + who + "/" + id + "/order";
 }
 
@@ -155,7 +163,8 @@ const char* push_channel_name(PushChannel c) {
 }  // namespace
 
 Expected<std::string> push_topic(const std::string& recipient_id, PushChannel channel) {
-  if (!valid_id(recipient_id)) return make_error(ErrorCode::kInvalidArgument, "invalid recipient id '" + recipient_id + "'");
+  if (!valid_id(recipient_id))
+    return make_error(ErrorCode::kInvalidArgument, "invalid recipient id '" + recipient_id + "'");
   return std::string(kRoot) + "/push/" + recipient_id + "/" + push_channel_name(channel);
 }
 
@@ -185,6 +194,27 @@ std::vector<std::string> push_uplink_filters() {
   return {std::string(kRoot) + "/push/+/receipt", std::string(kRoot) + "/push/+/sync"};
 }
 
-std::string push_inbox_filter() { return std::string(kRoot) + "/push/+/inbox"; }
+std::string push_inbox_filter() {
+  return std::string(kRoot) + "/push/+/inbox";
+}
+
+bool filter_matches(std::string_view filter, std::string_view topic) {
+  if (!topic.empty() && topic[0] == '$' && !filter.empty() && (filter[0] == '+' || filter[0] == '#')) return false;
+  while (true) {
+    auto f_end = filter.find('/');
+    std::string_view f_level = filter.substr(0, f_end);
+    if (f_level == "#") return f_end == std::string_view::npos;
+    auto t_end = topic.find('/');
+    std::string_view t_level = topic.substr(0, t_end);
+    if (f_level != "+" && f_level != t_level) return false;
+    if (f_end == std::string_view::npos || t_end == std::string_view::npos) {
+      // Both end here, or the filter goes on with only "/#" (matching the parent level).
+      if (f_end == std::string_view::npos && t_end == std::string_view::npos) return true;
+      return t_end == std::string_view::npos && filter.substr(f_end + 1) == "#";
+    }
+    filter.remove_prefix(f_end + 1);
+    topic.remove_prefix(t_end + 1);
+  }
+}
 
 }  // namespace tidewire::topics

@@ -21,8 +21,8 @@ class FakeSink final : public AlertSink {
     v1::PushRequest request;
     std::string key;
   };
-  // AlertSink
-  Status push(const v1::PushRequest& request, const std::string& key) override {
+  // cloud::Notifier
+  Status notify(const v1::PushRequest& request, const std::string& key) override {
     attempts.push_back(key);
     if (refuse_next > 0) {
       --refuse_next;
@@ -79,7 +79,7 @@ inline std::vector<std::string> deliver(AlertEngine& engine, const FleetSnapshot
   std::vector<std::string> keys;
   for (const auto& n : engine.evaluate(fleet, now_ms)) {
     keys.push_back(n.idempotency_key);
-    if (sink.push(n.request, n.idempotency_key)) {
+    if (sink.notify(n.request, n.idempotency_key)) {
       EXPECT_TRUE(engine.mark_sent(n));
     }
   }

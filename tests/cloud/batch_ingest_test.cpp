@@ -145,13 +145,18 @@ TEST_F(BatchIngestTest, ABatchWhoseOrderReportsTheDispatcherCouldNotApplyIsNotAc
   BatchIngest ingest(*registry_, transport_, metrics_, clock_);
   int seen = 0, settles = 0;
   bool dispatcher_busy = true;
-  IngestObserver observer;
-  observer.on_rider_event = [&](const std::string&, const v1::Event&) { ++seen; };
-  observer.settle = [&] {
-    ++settles;
-    return !dispatcher_busy;
-  };
-  ingest.set_observer(std::move(observer));
+  DeviceFeed feed(metrics_);
+  feed.subscribe({"dispatch",
+                  {{DeviceItemType::kEvent, v1::DEVICE_KIND_RIDER, "order.", true}},
+                  [&](const DeviceItem&) {
+                    ++seen;
+                    return true;
+                  },
+                  [&] {
+                    ++settles;
+                    return !dispatcher_busy;
+                  }});
+  ingest.set_feed(feed);
   Who rider{"rider-1", "site-a", v1::DEVICE_KIND_RIDER, "boot-1"};
   auto b = batch("edge-1", 1, {event_item(rider, 1, kT0, "order.delivered")});
   transport::Message frame{batch_topic("edge-1"), codec::encode_batch_frame(b, 0), 1, false};
@@ -170,8 +175,8 @@ TEST_F(BatchIngestTest, ABatchWhoseOrderReportsTheDispatcherCouldNotApplyIsNotAc
 
   // A batch with nothing for the dispatcher is acked without waiting on it.
   dispatcher_busy = true;
-  ingest.process({batch_topic("edge-1"), codec::encode_batch_frame(batch("edge-1", 2, {event_item(Who{}, 1)}), 0), 1,
-                  false});
+  ingest.process(
+      {batch_topic("edge-1"), codec::encode_batch_frame(batch("edge-1", 2, {event_item(Who{}, 1)}), 0), 1, false});
   EXPECT_EQ(settles, 2);
   EXPECT_EQ(acks("edge-1").size(), 2u);
 }

@@ -1,5 +1,5 @@
 // The Dispatcher wired to the real cloud pieces, in process: batches through BatchIngest
-// (SQLite registry) reach it through the IngestObserver, offers leave as "dispatch.offer"
+// (SQLite registry) reach it through its DeviceFeed subscription, offers leave as "dispatch.offer"
 // commands with an Offer body through the CommandService, order updates go out on the
 // order update topics. MQTT is the FakeTransport.
 #include <gtest/gtest.h>
@@ -32,20 +32,25 @@ class PipelineTest : public ::testing::Test {
     sender = std::make_unique<CommandOfferSender>(*commands);
     publisher = std::make_unique<TransportUpdatePublisher>(mqtt);
     dispatcher = std::make_unique<Dispatcher>(store, *sender, *publisher, nullptr, clock, random, metrics);
-    cloud::IngestObserver observer;
-    observer.on_rider_status = [this](const std::string& id, const v1::RiderStatus& s, int64_t at) {
-      dispatcher->on_rider_status(id, s, at);
+    // The dispatcher's own subscription, posting inline instead of to its thread.
+    auto subscription = device_subscription(
+        [this](DispatchTask task) {
+          task(*dispatcher);
+          return true;
+        },
+        nullptr);
+    auto on_item = subscription.on_item;
+    subscription.on_item = [this, on_item](const cloud::DeviceItem& item) {
+      if (!item.command_name.empty()) names.push_back(std::string(item.command_name));
+      return on_item(item);
     };
-    observer.on_rider_event = [this](const std::string& id, const v1::Event& e) { dispatcher->on_rider_event(id, e); };
-    observer.on_dispatch_result = [this](const std::string& id, const std::string& name, const v1::CommandResult& r) {
-      names.push_back(name);
-      dispatcher->on_offer_result(id, r);
-    };
-    ingest->set_observer(std::move(observer));
+    feed.subscribe(std::move(subscription));
+    ingest->set_feed(feed);
   }
   void deliver(std::vector<v1::BatchItem> items) {
     auto b = ct::batch("edge-1", ++batch_id, std::move(items));
-    ingest->process({*topics::edge_topic("edge-1", topics::EdgeChannel::kBatch), codec::encode_batch_frame(b, 0), 1, false});
+    ingest->process(
+        {*topics::edge_topic("edge-1", topics::EdgeChannel::kBatch), codec::encode_batch_frame(b, 0), 1, false});
   }
   std::vector<v1::Command> commands_sent() {
     std::vector<v1::Command> out;
@@ -63,6 +68,7 @@ class PipelineTest : public ::testing::Test {
   tidewire::testing::FakeTransport mqtt;
   std::unique_ptr<cloud::SqliteRegistry> registry;
   std::unique_ptr<cloud::CommandService> commands;
+  cloud::DeviceFeed feed{metrics};
   std::unique_ptr<cloud::BatchIngest> ingest;
   MemoryOrderStore store;
   std::unique_ptr<CommandOfferSender> sender;

@@ -8,6 +8,7 @@
 #include "tests/cloud/cloud_test_support.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/cloud/batch_ingest.hpp"
+#include "tidewire/dispatch/dispatcher_outputs.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
@@ -268,9 +269,14 @@ TEST_F(MerchantOrderTest, BatchIngestRoutesOnlyValidMerchantEventsOfItsSite) {
   tidewire::testing::FakeTransport mqtt;
   mqtt.set_connected(true);
   cloud::BatchIngest ingest(**registry, mqtt, metrics, clock);
-  cloud::IngestObserver observer;
-  observer.on_merchant_event = [this](const v1::Envelope& e) { dispatcher.on_merchant_event(e); };
-  ingest.set_observer(std::move(observer));
+  cloud::DeviceFeed feed(metrics);
+  feed.subscribe(device_subscription(
+      [this](DispatchTask task) {
+        task(dispatcher);
+        return true;
+      },
+      nullptr));
+  ingest.set_feed(feed);
   uint64_t batch_id = 0;
   auto deliver = [&](std::vector<v1::BatchItem> items) {
     auto b = ct::batch("edge-1", ++batch_id, std::move(items), "site-1");

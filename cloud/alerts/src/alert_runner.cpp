@@ -36,7 +36,7 @@ Status AlertRunner::run_once() {
   for (const auto& n : notices) {
     auto incident = std::tuple{n.rule_id, n.subject, n.seq};
     if (n.kind == NoticeKind::kClear && fire_failed.count(incident)) continue;
-    if (auto st = sink_.push(n.request, n.idempotency_key); !st) {
+    if (auto st = sink_.notify(n.request, n.idempotency_key); !st) {
       if (st.error().code == ErrorCode::kInvalidArgument) {
         // Refused for what it is (no registered recipient left, a bad rule): sending it
         // again every round would change nothing. Dropped, counted, said once.

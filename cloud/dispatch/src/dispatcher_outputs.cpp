@@ -29,4 +29,36 @@ Status TransportUpdatePublisher::publish(Audience audience, const std::string& r
   return transport_.publish({*topic, update.SerializeAsString(), 1, false}, nullptr);
 }
 
+cloud::DeviceSubscription device_subscription(std::function<bool(DispatchTask)> post, std::function<bool()> settle) {
+  using cloud::DeviceItemType;
+  cloud::DeviceSubscription s;
+  s.subscriber = "dispatch";
+  s.filters = {{DeviceItemType::kStatus, v1::DEVICE_KIND_RIDER, "", false},
+               {DeviceItemType::kEvent, v1::DEVICE_KIND_RIDER, "order.", true},
+               {DeviceItemType::kEvent, v1::DEVICE_KIND_MERCHANT, "order.", true},
+               {DeviceItemType::kCommandResult, std::nullopt, "dispatch.offer", true}};
+  s.on_item = [post = std::move(post)](const cloud::DeviceItem& item) -> bool {
+    const v1::Envelope& env = item.envelope;
+    switch (env.body_case()) {
+      case v1::Envelope::kStatus: {
+        if (!env.status().has_rider()) return true;  // not a rider's position: nothing to do
+        return post([id = env.device_id(), s = env.status().rider(), at = item.received_ms](Dispatcher& d) {
+          d.on_rider_status(id, s, at);
+        });
+      }
+      case v1::Envelope::kEvent:
+        if (env.kind() == v1::DEVICE_KIND_MERCHANT) {
+          // The whole envelope: a merchant's order is keyed on its (device, boot, seq).
+          return post([env](Dispatcher& d) { d.on_merchant_event(env); });
+        }
+        return post([id = env.device_id(), e = env.event()](Dispatcher& d) { d.on_rider_event(id, e); });
+      case v1::Envelope::kResult:
+        return post([id = env.device_id(), r = env.result()](Dispatcher& d) { d.on_offer_result(id, r); });
+      default: return true;
+    }
+  };
+  s.settle = std::move(settle);
+  return s;
+}
+
 }  // namespace tidewire::dispatch

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "tidewire/cloud/device_feed.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/metrics.hpp"
@@ -29,30 +30,6 @@ struct IngestOptions {
   size_t max_queue_bytes = 256u * 1024 * 1024;
 };
 
-// Hooks for services that react to what devices report (the dispatcher). Called on the
-// ingest worker after the batch committed, before it is acked, for every item of the
-// batch, including re-delivered copies (consumers must absorb duplicates). They must not
-// block: post the work elsewhere, and wait for it in settle(). Any of them may be empty.
-struct IngestObserver {
-  // Status of a rider device; reported_ms is the edge's receive time (device time if 0).
-  std::function<void(const std::string& device_id, const v1::RiderStatus& status, int64_t reported_ms)>
-      on_rider_status;
-  // Events of rider devices whose type starts with "order.".
-  std::function<void(const std::string& device_id, const v1::Event& event)> on_rider_event;
-  // Events of merchant devices whose type starts with "order." (the whole envelope: the
-  // dispatcher keys a merchant's order on its (device, boot, seq)). Only items that pass
-  // validation and belong to the batch's site are passed on.
-  std::function<void(const v1::Envelope& envelope)> on_merchant_event;
-  // Results of commands named "dispatch.*" (the name looked up in the registry).
-  std::function<void(const std::string& device_id, const std::string& command_name, const v1::CommandResult& result)>
-      on_dispatch_result;
-  // Called once per batch after the hooks, when on_rider_event, on_merchant_event or
-  // on_dispatch_result saw an item: true once everything they handed on is applied
-  // durably. False (a full queue, no answer in time) withholds the batch's ack, so the
-  // edge re-sends it (tw_cloud_batches_total{result="handoff_failed"}). Empty = true.
-  std::function<bool()> settle;
-};
-
 class BatchIngest {
  public:
   BatchIngest(FleetRegistry& registry, transport::Transport& transport, MetricsRegistry& metrics, Clock& clock,
@@ -61,8 +38,9 @@ class BatchIngest {
   BatchIngest(const BatchIngest&) = delete;
   BatchIngest& operator=(const BatchIngest&) = delete;
 
-  // Sets the hooks; call before start().
-  void set_observer(IngestObserver observer) { observer_ = std::move(observer); }
+  // The modules' subscriptions to what devices report (device_feed.hpp): each batch is
+  // delivered after it committed and acked only if the feed says so. Call before start().
+  void set_feed(DeviceFeed& feed) { feed_ = &feed; }
   // Starts the worker thread.
   void start();
   // Lets the frame being committed finish (and be acked), then stops the worker; frames
@@ -82,15 +60,15 @@ class BatchIngest {
   void run();
   void reject_frame(const char* reason, const std::string& topic, const std::string& why);
   void warn_rate_limited(const std::string& line);
-  // False when settle() says the hand-off did not complete: the batch is not acked.
-  bool notify_observer(const v1::EdgeBatch& batch);
+  // False when a subscriber holding the ack did not apply its items: the batch is not acked.
+  bool deliver_to_feed(const v1::EdgeBatch& batch);
 
   FleetRegistry& registry_;
   transport::Transport& transport_;
   MetricsRegistry& metrics_;
   Clock& clock_;
   IngestOptions options_;
-  IngestObserver observer_;
+  DeviceFeed* feed_ = nullptr;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

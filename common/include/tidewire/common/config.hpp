@@ -48,6 +48,9 @@ class Config {
   std::vector<std::string> positionals_;
 };
 
+// kInvalidArgument "--name=v is out of range (lo..hi)" unless lo <= integer(name) <= hi.
+Status check_range(const Config& config, const std::string& name, int64_t lo, int64_t hi);
+
 // The replay clock options every long-running binary takes: `time-scale` (1 = real time),
 // `time-start-ms` and `time-zero-ms` (see ScaledClock). Append them to a binary's specs.
 std::vector<OptionSpec> clock_option_specs();

@@ -80,4 +80,8 @@ std::vector<std::string> push_uplink_filters();
 // InboxGateway), behind a shared subscription ("$share/<group>/" + this).
 std::string push_inbox_filter();
 
+// MQTT 3.1.1 filter matching (section 4.7): '+' is one level, a trailing '#' any number of
+// levels including none; topics starting with '$' match no filter starting with a wildcard.
+bool filter_matches(std::string_view filter, std::string_view topic);
+
 }  // namespace tidewire::topics

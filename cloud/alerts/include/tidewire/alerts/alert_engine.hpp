@@ -23,18 +23,15 @@
 #include "tidewire/alerts/alert_rule.hpp"
 #include "tidewire/alerts/alert_store.hpp"
 #include "tidewire/alerts/fleet_snapshot.hpp"
+#include "tidewire/cloud/notifier.hpp"
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/v1/push.pb.h"
 
 namespace tidewire::alerts {
 
-// Where notices go: the push service (POST /v1/push semantics) or a fake in tests.
-class AlertSink {
- public:
-  virtual ~AlertSink() = default;
-  virtual Status push(const v1::PushRequest& request, const std::string& idempotency_key) = 0;
-};
+// Where notices go: the cloud's Notifier (the push module's, or a fake in tests).
+using AlertSink = cloud::Notifier;
 
 enum class NoticeKind { kFire, kClear };
 const char* notice_name(NoticeKind kind);  // "fire" / "clear"

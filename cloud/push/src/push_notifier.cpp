@@ -1,17 +1,17 @@
-#include "push/push_alert_sink.hpp"
+#include "tidewire/push/push_notifier.hpp"
 
 #include <string>
 #include <vector>
 
 #include "tidewire/common/log.hpp"
 
-namespace tidewire::alerts {
+namespace tidewire::push {
 
-Status PushAlertSink::push(const v1::PushRequest& request, const std::string& key) {
+Status PushNotifier::notify(const v1::PushRequest& request, const std::string& key) {
   auto accepted = service_.push(request, key);
   if (accepted) return {};
   // The key was taken by this notice already, sent without recipients unknown at the time
-  // (below); alert keys are the engine's own, so a conflict means "sent".
+  // (below); notice keys are their caller's own, so a conflict means "sent".
   if (accepted.error().code == ErrorCode::kConflict) return {};
   if (accepted.error().code != ErrorCode::kInvalidArgument || request.recipient_ids().empty()) {
     return accepted.error();
@@ -33,11 +33,11 @@ Status PushAlertSink::push(const v1::PushRequest& request, const std::string& ke
   std::string names;
   for (const auto& id : unknown) names += (names.empty() ? "" : ", ") + id;
   metrics_
-      .counter("tw_alert_unknown_recipients_total",
-               "Recipient ids in alert rules that are not registered (PUT /v1/recipients/{id}), per notice")
+      .counter("tw_push_notice_unknown_recipients_total",
+               "Recipient ids named by a module's notice (an alert rule) that are not registered, per notice")
       .inc(unknown.size());
-  TW_WARN("alerts", "notice " << key << " names unregistered recipient(s) " << names
-                              << "; sent to the others (register them with PUT /v1/recipients/{id} or fix the rule)");
+  TW_WARN("push", "notice " << key << " names unregistered recipient(s) " << names
+                            << "; sent to the others (register them with PUT /v1/recipients/{id} or fix the rule)");
   if (known.recipient_ids().empty() && known.tags().empty()) {
     return make_error(ErrorCode::kInvalidArgument, "no registered recipient: " + names + " unknown");
   }
@@ -46,4 +46,4 @@ Status PushAlertSink::push(const v1::PushRequest& request, const std::string& ke
   return {};
 }
 
-}  // namespace tidewire::alerts
+}  // namespace tidewire::push

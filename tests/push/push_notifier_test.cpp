@@ -1,6 +1,6 @@
-// PushAlertSink on a real PushService (SQLite, FakeTransport): a rule's stale recipient id
-// must not keep its alert from the recipients that exist.
-#include "push/push_alert_sink.hpp"
+// PushNotifier (the cloud's Notifier) on a real PushService (SQLite, FakeTransport): an
+// alert rule's stale recipient id must not keep its notice from the recipients that exist.
+#include "tidewire/push/push_notifier.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,13 +10,13 @@
 #include "push_store.hpp"
 #include "tests/fakes/fake_transport.hpp"
 
-namespace tidewire::alerts {
+namespace tidewire::push {
 namespace {
 
-class PushAlertSinkTest : public ::testing::Test {
+class PushNotifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dir = std::filesystem::temp_directory_path() / ("tw-alert-sink-" + std::to_string(::getpid()));
+    auto dir = std::filesystem::temp_directory_path() / ("tw-push-notifier-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     auto path = dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db");
     std::filesystem::remove(path);
@@ -52,39 +52,39 @@ class PushAlertSinkTest : public ::testing::Test {
   ManualClock clock_;
   SeededRandom random_{3};
   MetricsRegistry metrics_;
-  testing::FakeTransport mqtt_;
+  tidewire::testing::FakeTransport mqtt_;
   std::unique_ptr<push::PushStore> store_;
   std::unique_ptr<push::PushService> service_;
 };
 
-TEST_F(PushAlertSinkTest, UnknownRecipientsAreSkippedAndCountedAndTheOthersStillGetTheNotice) {
-  PushAlertSink sink(*service_, metrics_);
-  ASSERT_TRUE(sink.push(notice({"ops-1", "gone", "ops-2"}), "alert:r:s1:1:fire"));
+TEST_F(PushNotifierTest, UnknownRecipientsAreSkippedAndCountedAndTheOthersStillGetTheNotice) {
+  PushNotifier sink(*service_, metrics_);
+  ASSERT_TRUE(sink.notify(notice({"ops-1", "gone", "ops-2"}), "alert:r:s1:1:fire"));
   EXPECT_EQ(recipients_of("alert:r:s1:1:fire"), (std::vector<std::string>{"ops-1", "ops-2"}));
-  EXPECT_EQ(metrics_.counter_total("tw_alert_unknown_recipients_total"), 1U);
+  EXPECT_EQ(metrics_.counter_total("tw_push_notice_unknown_recipients_total"), 1U);
   // The same notice again (a crash before mark_sent): absorbed by its key, nobody twice.
-  ASSERT_TRUE(sink.push(notice({"ops-1", "gone", "ops-2"}), "alert:r:s1:1:fire"));
+  ASSERT_TRUE(sink.notify(notice({"ops-1", "gone", "ops-2"}), "alert:r:s1:1:fire"));
   EXPECT_EQ(recipients_of("alert:r:s1:1:fire").size(), 2U);
 }
 
-TEST_F(PushAlertSinkTest, WithNobodyRegisteredLeftTheNoticeIsInvalidButATagStillCarriesIt) {
-  PushAlertSink sink(*service_, metrics_);
-  auto none = sink.push(notice({"gone", "also-gone"}), "alert:r:s1:2:fire");
+TEST_F(PushNotifierTest, WithNobodyRegisteredLeftTheNoticeIsInvalidButATagStillCarriesIt) {
+  PushNotifier sink(*service_, metrics_);
+  auto none = sink.notify(notice({"gone", "also-gone"}), "alert:r:s1:2:fire");
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(none.error().message.find("gone, also-gone"), std::string::npos) << none.error().message;
-  ASSERT_TRUE(sink.push(notice({"gone"}, {"site.s1"}), "alert:r:s1:3:fire"));
+  ASSERT_TRUE(sink.notify(notice({"gone"}, {"site.s1"}), "alert:r:s1:3:fire"));
   auto n = store_->notification_by_key("alert:r:s1:3:fire");
   ASSERT_TRUE(n.ok() && n->has_value());
 }
 
-TEST_F(PushAlertSinkTest, OtherRefusalsAreReturnedAsTheyAre) {
-  PushAlertSink sink(*service_, metrics_);
-  auto bad = sink.push(notice({"ops-1"}), std::string(200, 'k'));  // key too long
+TEST_F(PushNotifierTest, OtherRefusalsAreReturnedAsTheyAre) {
+  PushNotifier sink(*service_, metrics_);
+  auto bad = sink.notify(notice({"ops-1"}), std::string(200, 'k'));  // key too long
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(metrics_.counter_total("tw_alert_unknown_recipients_total"), 0U);
+  EXPECT_EQ(metrics_.counter_total("tw_push_notice_unknown_recipients_total"), 0U);
 }
 
 }  // namespace
-}  // namespace tidewire::alerts
+}  // namespace tidewire::push
