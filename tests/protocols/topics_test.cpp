@@ -97,3 +97,23 @@ TEST(Topics, PushTopicsRoundTripAndRefuseBadOnes) {
 
 }  // namespace
 }  // namespace tidewire::topics
+
+namespace tidewire::topics {
+namespace {
+
+TEST(Topics, FilterMatchingFollowsMqtt) {
+  EXPECT_TRUE(filter_matches("tw/edge/+/batch", "tw/edge/e1/batch"));
+  EXPECT_FALSE(filter_matches("tw/edge/+/batch", "tw/edge/e1/ack"));
+  EXPECT_FALSE(filter_matches("tw/edge/+/batch", "tw/edge/e1/batch/x"));
+  EXPECT_TRUE(filter_matches("tw/#", "tw/a/b/c"));
+  EXPECT_TRUE(filter_matches("tw/#", "tw"));  // '#' covers the parent level too
+  EXPECT_TRUE(filter_matches("#", "a/b"));
+  EXPECT_FALSE(filter_matches("#", "$SYS/broker"));
+  EXPECT_FALSE(filter_matches("+/broker", "$SYS/broker"));
+  EXPECT_TRUE(filter_matches("a/+/+", "a//"));
+  EXPECT_FALSE(filter_matches("a/b", "a"));
+  EXPECT_FALSE(filter_matches("a", "a/b"));
+}
+
+}  // namespace
+}  // namespace tidewire::topics

@@ -1,0 +1,245 @@
+// The CloudHost with a module that exists only in this test ("tally"): written against
+// module.hpp alone and registered here, it gets its option, its route, its MQTT filter,
+// the device items it subscribed to through the real fleet module's ingest, ticks, and a
+// stop in reverse order of start — without touching another module or a core file.
+// A real mosquitto on a free loopback port, a paho client as the edge, real HTTP.
+#include "tidewire/cloud/cloud_host.hpp"
+#include "tidewire/cloud/fleet_registry.hpp"
+#include "tidewire/protocols/codec.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+#include "fleet_module.hpp"
+#include "http/client.hpp"
+#include "process/process.hpp"
+#include "tests/cloud/cloud_test_support.hpp"
+#include "tidewire/protocols/batch_frame.hpp"
+#include "tidewire/protocols/topics.hpp"
+#include "tidewire/transport/paho_client.hpp"
+
+namespace tidewire::cloud {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace testing;
+
+// What the test modules did, in order, across modules.
+struct Journal {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  void add(const std::string& line) {
+    std::lock_guard lock(mu);
+    lines.push_back(line);
+  }
+  std::vector<std::string> snapshot() {
+    std::lock_guard lock(mu);
+    return lines;
+  }
+};
+
+class TallyModule final : public CloudModule {
+ public:
+  TallyModule(std::string name, Journal& journal) : name_(std::move(name)), journal_(journal) {}
+
+  std::string name() const override { return name_; }
+  std::string summary() const override { return "counts what reaches it (test only)"; }
+  std::vector<OptionSpec> options() const override {
+    return {{name_ + "-label", OptionSpec::Type::kString, "plain", "a word shown by GET /v1/" + name_}};
+  }
+  Status check(const Config& c) const override {
+    if (c.str(name_ + "-label").empty())
+      return make_error(ErrorCode::kInvalidArgument, "--" + name_ + "-label is empty");
+    return {};
+  }
+  Status open(ModuleContext& ctx) override {
+    label_ = ctx.config.str(name_ + "-label");
+    fleet_seen_ = ctx.services.find<FleetRegistry>() != nullptr;
+    ctx.devices.subscribe({name_,
+                           {{DeviceItemType::kEvent, v1::DEVICE_KIND_POSTER, "tally.", true}},
+                           [this](const DeviceItem& item) {
+                             last_event_ = item.envelope.event().type();
+                             ++events_;
+                             return true;
+                           },
+                           nullptr});
+    journal_.add("open " + name_);
+    return {};
+  }
+  Status install(http::Router& router) override {
+    return router.add("GET", "/v1/" + name_, [this](const http::Request&) {
+      return http::Response::json(200, "{\"label\":\"" + label_ + "\",\"events\":" + std::to_string(events_.load()) +
+                                           ",\"messages\":" + std::to_string(messages_.load()) + "}");
+    });
+  }
+  std::vector<MqttRoute> mqtt_routes() override {
+    return {{name_ + "/+/in", 1, [this](const transport::Message&) { ++messages_; }}};
+  }
+  Status start() override {
+    journal_.add("start " + name_);
+    return {};
+  }
+  void tick() override { ++ticks_; }
+  void stop() override { journal_.add("stop " + name_); }
+
+  std::atomic<int> events_{0};
+  std::atomic<int> messages_{0};
+  std::atomic<int> ticks_{0};
+  bool fleet_seen_ = false;
+  std::string last_event_;
+
+ private:
+  std::string name_;
+  Journal& journal_;
+  std::string label_;
+};
+
+class CloudHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("tw-cloud-host-" + std::to_string(::getpid()) + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    process::LocalBroker::Options bo;
+    bo.work_dir = dir_.string();
+    auto broker = process::LocalBroker::start(bo);
+    ASSERT_TRUE(broker.ok()) << broker.error().describe();
+    broker_ = std::move(*broker);
+  }
+  void TearDown() override {
+    edge_.reset();
+    host_.reset();
+    broker_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  // A host of the fleet module and two tally modules, "tally" and "probe".
+  void make_host() {
+    std::vector<CloudModulePtr> modules;
+    modules.push_back(make_fleet_module());
+    auto tally = std::make_unique<TallyModule>("tally", journal_);
+    auto probe = std::make_unique<TallyModule>("probe", journal_);
+    tally_ = tally.get();
+    probe_ = probe.get();
+    modules.push_back(std::move(tally));
+    modules.push_back(std::move(probe));
+    host_ = std::make_unique<CloudHost>(std::move(modules));
+  }
+  Config config_with(const std::vector<std::pair<std::string, std::string>>& values) {
+    Config c = host_->make_config();
+    EXPECT_TRUE(c.set("http-port", "0", "test").ok());
+    EXPECT_TRUE(c.set("mqtt-port", std::to_string(broker_->port()), "test").ok());
+    EXPECT_TRUE(c.set("store", "sqlite:" + (dir_ / "cloud.db").string(), "test").ok());
+    for (const auto& [k, v] : values) EXPECT_TRUE(c.set(k, v, "test").ok()) << k;
+    return c;
+  }
+  void connect_edge() {
+    edge_ = std::make_unique<transport::PahoClient>();
+    transport::ConnectOptions co;
+    co.port = broker_->port();
+    co.client_id = "test-edge";
+    ASSERT_TRUE(edge_->connect(co).ok());
+    ASSERT_TRUE(process::wait_until([&] { return edge_->is_connected(); }, 10'000));
+  }
+  std::string get(const std::string& target) {
+    auto r = http::http_request("127.0.0.1", host_->http_port(), "GET", target, "", 2000);
+    return r.ok() ? std::to_string(r->status) + " " + r->body : "error";
+  }
+
+  fs::path dir_;
+  std::unique_ptr<process::LocalBroker> broker_;
+  Journal journal_;
+  TallyModule* tally_ = nullptr;
+  TallyModule* probe_ = nullptr;
+  std::unique_ptr<CloudHost> host_;
+  std::unique_ptr<transport::PahoClient> edge_;
+};
+
+TEST_F(CloudHostTest, ATestOnlyModuleGetsItsOptionRouteTopicDeviceItemsAndTicksAndStopsInReverseOrder) {
+  make_host();
+  Config config = config_with({{"tally-label", "counted"}});
+  ASSERT_TRUE(host_->check(config).ok());
+  auto started = host_->start(config);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_EQ(host_->running(), (std::vector<std::string>{"fleet", "tally", "probe"}));
+  EXPECT_TRUE(tally_->fleet_seen_);  // modules before it provide their services
+  EXPECT_EQ(get("/v1/tally"), "200 {\"label\":\"counted\",\"events\":0,\"messages\":0}");
+  EXPECT_EQ(get("/v1/probe"), "200 {\"label\":\"plain\",\"events\":0,\"messages\":0}");
+
+  // A batch through the fleet module's ingest: the poster's "tally." event reaches both
+  // subscribers once, the other event neither; and the batch is stored (the fleet API).
+  connect_edge();
+  Who poster;
+  auto b = batch("edge-1", 1, {event_item(poster, 1, kT0, "tally.hit"), event_item(poster, 2, kT0, "display.changed")});
+  ASSERT_TRUE(edge_
+                  ->publish({*topics::edge_topic("edge-1", topics::EdgeChannel::kBatch),
+                             codec::encode_batch_frame(b, 0), 1, false})
+                  .ok());
+  ASSERT_TRUE(process::wait_until([&] { return tally_->events_ == 1 && probe_->events_ == 1; }, 10'000));
+  EXPECT_EQ(tally_->last_event_, "tally.hit");
+  ASSERT_TRUE(process::wait_until([&] { return get("/v1/devices/poster-1").rfind("200 ", 0) == 0; }, 10'000));
+
+  // Its MQTT filter: messages on tally/+/in go to it, not to probe.
+  ASSERT_TRUE(edge_->publish({"tally/x/in", "hello", 1, false}).ok());
+  ASSERT_TRUE(process::wait_until([&] { return tally_->messages_ == 1; }, 10'000));
+  EXPECT_EQ(probe_->messages_, 0);
+
+  host_->tick();
+  EXPECT_EQ(tally_->ticks_, 1);
+  host_->stop();
+  EXPECT_EQ(journal_.snapshot(), (std::vector<std::string>{"open tally", "open probe", "start tally", "start probe",
+                                                           "stop probe", "stop tally"}));
+}
+
+TEST_F(CloudHostTest, ModulesRunsASubsetAndTheOthersAreNeitherOpenedNorRouted) {
+  make_host();
+  Config config = config_with({{"modules", "probe"}});
+  auto started = host_->start(config);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_EQ(host_->running(), (std::vector<std::string>{"probe"}));
+  EXPECT_FALSE(probe_->fleet_seen_);
+  EXPECT_EQ(get("/v1/probe").substr(0, 4), "200 ");
+  EXPECT_EQ(get("/v1/tally").substr(0, 4), "404 ");
+  EXPECT_EQ(get("/v1/fleet/summary").substr(0, 4), "404 ");
+  EXPECT_FALSE(fs::exists(dir_ / "cloud.db"));  // fleet's store was never opened
+}
+
+TEST_F(CloudHostTest, BadModuleListsAndStoresAreRefusedNamingTheOption) {
+  make_host();
+  auto unknown = host_->check(config_with({{"modules", "fleet,live"}}));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("no module 'live' (there are: fleet,probe,tally)"), std::string::npos)
+      << unknown.error().message;
+  auto label = host_->check(config_with({{"tally-label", ""}}));
+  ASSERT_FALSE(label.ok());
+  EXPECT_EQ(label.error().message, "--tally-label is empty");
+  auto store = host_->check(config_with({{"tally-store", "postgres://db/tw"}}));
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("--tally-store: store URL 'postgres://db/tw' names backend 'postgres'"),
+            std::string::npos)
+      << store.error().message;
+}
+
+TEST(StoreUrl, ParsesAbsoluteAndRelativeSqlitePathsAndRefusesTheRest) {
+  auto abs = parse_store_url("sqlite:///var/lib/tidewire/cloud.db", {"sqlite"});
+  ASSERT_TRUE(abs.ok());
+  EXPECT_EQ(abs->scheme, "sqlite");
+  EXPECT_EQ(abs->path, "/var/lib/tidewire/cloud.db");
+  auto rel = parse_store_url("sqlite:cloud.db", {"sqlite"});
+  ASSERT_TRUE(rel.ok());
+  EXPECT_EQ(rel->path, "cloud.db");
+  for (const char* bad : {"cloud.db", ":x", "sqlite:", "sqlite://host/x.db", "postgres://h/db"}) {
+    EXPECT_FALSE(parse_store_url(bad, {"sqlite"}).ok()) << bad;
+  }
+  StoreFactory stores(*rel, {{"push", *abs}});
+  EXPECT_EQ(*stores.sqlite_path("push"), "/var/lib/tidewire/cloud.db");
+  EXPECT_EQ(*stores.sqlite_path("fleet"), "cloud.db");
+}
+
+}  // namespace
+}  // namespace tidewire::cloud
