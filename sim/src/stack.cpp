@@ -77,7 +77,7 @@ Status Stack::write_configs() {
         << "http-port = " << http_port_ << "\n"
         << "mqtt-host = 127.0.0.1\n"
         << "mqtt-port = " << cloud_broker_->port() << "\n"
-        << "db-path = " << path("cloud.db") << "\n"
+        << "store = sqlite:" << path("cloud.db") << "\n"
         << "offline-after-s = " << options_.offline_after_s << "\n"
         << "log-level = " << options_.log_level << "\n"
         << options_.cloud_extra_config;
