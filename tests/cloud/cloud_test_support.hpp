@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -29,7 +30,10 @@ inline std::string temp_db_path() {
   const auto& dir = temp_db_dir();
   std::filesystem::create_directories(dir);
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto p = dir / (std::string(info->test_suite_name()) + "." + info->name() + ".db");
+  // Parametrised tests are named "Suite/Test/param": one file name, not folders.
+  std::string name = std::string(info->test_suite_name()) + "." + info->name();
+  std::replace(name.begin(), name.end(), '/', '_');
+  auto p = dir / (name + ".db");
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
   return p.string();
 }

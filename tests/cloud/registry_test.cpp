@@ -1,3 +1,6 @@
+// RegistryContract: what FleetRegistry promises (fleet_registry.hpp: ingest rules, queries,
+// commands, durability across reopening), asserted against every backend. A new backend
+// (PostgreSQL) is one more value in INSTANTIATE_TEST_SUITE_P at the bottom.
 #include <gtest/gtest.h>
 
 #include "sqlite/sqlite_registry.hpp"
@@ -9,17 +12,25 @@ namespace {
 
 using namespace testing;
 
-class RegistryTest : public ::testing::Test {
+enum class Backend { kSqlite };
+
+class RegistryContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     path_ = temp_db_path();
     open();
   }
+  // Opens the backend on the test's store (again: what a restart sees).
   void open() {
     registry_.reset();
-    auto r = SqliteRegistry::open({path_, 120'000}, clock_);
-    ASSERT_TRUE(r.ok()) << r.error().describe();
-    registry_ = std::move(*r);
+    switch (GetParam()) {
+      case Backend::kSqlite: {
+        auto r = SqliteRegistry::open({path_, 120'000}, clock_);
+        ASSERT_TRUE(r.ok()) << r.error().describe();
+        registry_ = std::move(*r);
+        break;
+      }
+    }
   }
   IngestOutcome ingest(const v1::EdgeBatch& b) {
     auto out = registry_->ingest(b);
@@ -44,10 +55,10 @@ class RegistryTest : public ::testing::Test {
 
   ManualClock clock_{kT0};
   std::string path_;
-  std::unique_ptr<SqliteRegistry> registry_;
+  FleetRegistryPtr registry_;
 };
 
-TEST_F(RegistryTest, SameBatchTwiceIsStoredOnceAndSecondTimeCountsDuplicates) {
+TEST_P(RegistryContract, SameBatchTwiceIsStoredOnceAndSecondTimeCountsDuplicates) {
   Who who;
   auto b = batch("edge-1", 1, {event_item(who, 1), event_item(who, 2), event_item(who, 3)});
   auto first = ingest(b);
@@ -72,7 +83,7 @@ TEST_F(RegistryTest, SameBatchTwiceIsStoredOnceAndSecondTimeCountsDuplicates) {
   EXPECT_EQ(d.boot_id(), "boot-1");
 }
 
-TEST_F(RegistryTest, SameSeqFromAnotherBootIsANewEvent) {
+TEST_P(RegistryContract, SameSeqFromAnotherBootIsANewEvent) {
   Who who;
   ingest(batch("edge-1", 1, {event_item(who, 7)}));
   who.boot = "boot-2";
@@ -81,7 +92,7 @@ TEST_F(RegistryTest, SameSeqFromAnotherBootIsANewEvent) {
   EXPECT_EQ(device(who.device).events_stored(), 2u);
 }
 
-TEST_F(RegistryTest, OldWillArrivingAfterNewOnlineDoesNotMarkOffline) {
+TEST_P(RegistryContract, OldWillArrivingAfterNewOnlineDoesNotMarkOffline) {
   Who who;
   ingest(batch("edge-1", 1, {presence_item(who, 1, true)}));
   EXPECT_TRUE(device(who.device).online());
@@ -99,13 +110,13 @@ TEST_F(RegistryTest, OldWillArrivingAfterNewOnlineDoesNotMarkOffline) {
   EXPECT_TRUE(device(who.device).online());
 }
 
-TEST_F(RegistryTest, PresenceOrderInsideOneBatchFollowsTheSameRule) {
+TEST_P(RegistryContract, PresenceOrderInsideOneBatchFollowsTheSameRule) {
   Who who;
   ingest(batch("edge-1", 1, {presence_item(who, 5, true), presence_item(who, 4, false)}));
   EXPECT_TRUE(device(who.device).online());
 }
 
-TEST_F(RegistryTest, StatusIsUpsertedOnlyWhenNewerByDeviceTime) {
+TEST_P(RegistryContract, StatusIsUpsertedOnlyWhenNewerByDeviceTime) {
   Who who;
   ingest(batch("edge-1", 1, {poster_status_item(who, kT0 - 100, 10)}));
   auto stale = ingest(batch("edge-1", 2, {poster_status_item(who, kT0 - 200, 20)}));
@@ -121,7 +132,7 @@ TEST_F(RegistryTest, StatusIsUpsertedOnlyWhenNewerByDeviceTime) {
   EXPECT_EQ(d.last_status_ms(), kT0 + 7);
 }
 
-TEST_F(RegistryTest, ResultCompletesItsCommandOnce) {
+TEST_P(RegistryContract, ResultCompletesItsCommandOnce) {
   Who who;
   ingest(batch("edge-1", 1, {event_item(who, 1)}));
   auto inserted = registry_->insert_command(command("cmd-1", who.device, kT0 + 60'000));
@@ -152,7 +163,7 @@ TEST_F(RegistryTest, ResultCompletesItsCommandOnce) {
   EXPECT_EQ(device(who.device).highest_seq(), 3u);
 }
 
-TEST_F(RegistryTest, InvalidItemsAreRejectedAndCountedWhileTheRestIsStored) {
+TEST_P(RegistryContract, InvalidItemsAreRejectedAndCountedWhileTheRestIsStored) {
   Who who;
   auto bad_seq = event_item(who, 1);
   bad_seq.mutable_envelope()->set_seq(0);  // events must be numbered
@@ -170,7 +181,7 @@ TEST_F(RegistryTest, InvalidItemsAreRejectedAndCountedWhileTheRestIsStored) {
   EXPECT_EQ(events->front().seq(), 3u);
 }
 
-TEST_F(RegistryTest, EverythingSurvivesReopening) {
+TEST_P(RegistryContract, EverythingSurvivesReopening) {
   Who who;
   ingest(batch("edge-1", 1, {presence_item(who, 1, true), event_item(who, 1), poster_status_item(who, kT0, 42)}));
   ASSERT_TRUE(registry_->insert_command(command("cmd-1", who.device, kT0 + 60'000)).ok());
@@ -183,7 +194,7 @@ TEST_F(RegistryTest, EverythingSurvivesReopening) {
   EXPECT_EQ(ingest(batch("edge-1", 1, {event_item(who, 1)})).duplicates, 1u);
 }
 
-TEST_F(RegistryTest, SilentDeviceIsReportedOfflineAfterTheTimeout) {
+TEST_P(RegistryContract, SilentDeviceIsReportedOfflineAfterTheTimeout) {
   Who who;
   ingest(batch("edge-1", 1, {presence_item(who, 1, true, kT0)}));
   clock_.advance_ms(119'000);
@@ -199,7 +210,7 @@ TEST_F(RegistryTest, SilentDeviceIsReportedOfflineAfterTheTimeout) {
   EXPECT_TRUE(device(who.device).online());
 }
 
-TEST_F(RegistryTest, NewestMessageDecidesTheEdgeAndOldResendsDoNotMoveItBack) {
+TEST_P(RegistryContract, NewestMessageDecidesTheEdgeAndOldResendsDoNotMoveItBack) {
   Who who;
   ingest(batch("edge-1", 1, {event_item(who, 1, kT0)}));
   ingest(batch("edge-2", 1, {event_item(who, 2, kT0 + 1000)}));
@@ -210,7 +221,7 @@ TEST_F(RegistryTest, NewestMessageDecidesTheEdgeAndOldResendsDoNotMoveItBack) {
   EXPECT_EQ(d.last_seen_ms(), kT0 + 1000);
 }
 
-TEST_F(RegistryTest, SummaryListFiltersAndPaging) {
+TEST_P(RegistryContract, SummaryListFiltersAndPaging) {
   Who p1{"p1", "site-a", v1::DEVICE_KIND_POSTER};
   Who p2{"p2", "site-b", v1::DEVICE_KIND_POSTER};
   Who r1{"r1", "site-a", v1::DEVICE_KIND_RIDER};
@@ -262,7 +273,7 @@ TEST_F(RegistryTest, SummaryListFiltersAndPaging) {
   EXPECT_FALSE(second->more);
 }
 
-TEST_F(RegistryTest, EventsPageBySeq) {
+TEST_P(RegistryContract, EventsPageBySeq) {
   Who who;
   ingest(batch("edge-1", 1, {event_item(who, 5), event_item(who, 3), event_item(who, 9)}));
   auto first = registry_->events(who.device, 0, 2);
@@ -277,13 +288,13 @@ TEST_F(RegistryTest, EventsPageBySeq) {
   EXPECT_EQ((*rest)[0].stored_ms(), kT0);
 }
 
-TEST_F(RegistryTest, UnknownDeviceIsNotFound) {
+TEST_P(RegistryContract, UnknownDeviceIsNotFound) {
   auto d = registry_->device("nobody");
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(RegistryTest, CommandsExpireAndDueOnesAreListed) {
+TEST_P(RegistryContract, CommandsExpireAndDueOnesAreListed) {
   Who who;
   ingest(batch("edge-1", 1, {event_item(who, 1)}));
   ASSERT_TRUE(registry_->insert_command(command("cmd-a", who.device, kT0 + 1000)).ok());
@@ -304,7 +315,7 @@ TEST_F(RegistryTest, CommandsExpireAndDueOnesAreListed) {
   EXPECT_EQ((*counts)[v1::COMMAND_STATE_SENT], 1u);
 }
 
-TEST_F(RegistryTest, IdempotencyKeyReturnsTheFirstCommand) {
+TEST_P(RegistryContract, IdempotencyKeyReturnsTheFirstCommand) {
   Who who;
   ingest(batch("edge-1", 1, {event_item(who, 1)}));
   auto a = command("cmd-a", who.device, kT0 + 1000);
@@ -321,6 +332,9 @@ TEST_F(RegistryTest, IdempotencyKeyReturnsTheFirstCommand) {
   EXPECT_EQ(again->record.request_fingerprint, "fp-a");
   EXPECT_FALSE(registry_->command("cmd-b").ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RegistryContract, ::testing::Values(Backend::kSqlite),
+                         [](const ::testing::TestParamInfo<Backend>&) { return std::string("sqlite"); });
 
 }  // namespace
 }  // namespace tidewire::cloud

@@ -1,5 +1,6 @@
 #pragma once
 // FleetRegistry on SQLite (WAL, synchronous=FULL: an acked batch survives power loss).
+// Ingest applies the domain's rules (registry_ingest.hpp); only the storage steps are here.
 // Two connections: the writer (ingest, commands) and a reader (HTTP queries), each
 // behind its own mutex, so API reads are not queued behind an ingest commit's fsync.
 #include <map>
@@ -9,6 +10,7 @@
 
 #include "sqlite/sqlite.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
+#include "tidewire/cloud/registry_ingest.hpp"
 #include "tidewire/common/clock.hpp"
 
 namespace tidewire::cloud {
@@ -36,33 +38,15 @@ class SqliteRegistry final : public FleetRegistry {
   Expected<std::map<v1::CommandState, uint64_t>> command_counts() override;
   Status check() override;
 
-  // A device row while a batch is applied: read once, changed in memory, written once.
-  struct DeviceRow {
-    std::string device_id;
-    int64_t kind = 0;
-    std::string site;
-    std::string edge_id;
-    bool online = false;
-    int64_t session_seq = -1;  // -1: no presence seen yet
-    int64_t last_seen_ms = 0;
-    std::string boot_id;
-    int64_t highest_seq = 0;
-    int64_t events_stored = 0;
-    bool has_status = false;
-    std::string last_status;  // serialized v1::Status
-    int64_t last_status_ms = 0;
-    int64_t last_status_device_ms = 0;
-  };
-
  private:
   SqliteRegistry(SqliteRegistryOptions options, Clock& clock) : options_(std::move(options)), clock_(clock) {}
   Status prepare_statements();
-  int64_t online_threshold_ms() const { return clock_.wall_ms() - options_.offline_after_ms; }
+  int64_t online_threshold_ms() const {
+    return cloud::online_threshold_ms(clock_.wall_ms(), options_.offline_after_ms);
+  }
 
-  // Ingest steps (sqlite_ingest.cpp); writer connection, write_mu_ held.
-  Expected<DeviceRow*> load_device(std::map<std::string, DeviceRow>& touched, const std::string& device_id);
-  Status apply_item(const v1::BatchItem& item, DeviceRow& row, int64_t received_ms, int64_t now_ms, IngestOutcome& out);
-  Status store_device(const DeviceRow& row);
+  // The ingest rules' storage steps (sqlite_ingest.cpp); writer connection, write_mu_ held.
+  class Target;
 
   SqliteRegistryOptions options_;
   Clock& clock_;

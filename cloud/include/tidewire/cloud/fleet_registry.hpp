@@ -3,7 +3,8 @@
 // One interface, one backend today (platform/sqlite/SqliteRegistry); PostgreSQL is the
 // planned second one for several cloud instances sharing state.
 //
-// Ingest rules (docs/protocol.md):
+// Ingest rules (docs/protocol.md), implemented once for every backend by apply_batch()
+// (registry_ingest.hpp):
 // - a batch is applied in one transaction: all of it is on disk, or none of it;
 // - events are keyed by (device, boot, seq): a re-sent event is a duplicate, absorbed;
 // - status is latest-wins by device time; an older or equal one is stale, absorbed;
