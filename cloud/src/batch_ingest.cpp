@@ -8,8 +8,6 @@
 namespace tidewire::cloud {
 namespace {
 
-constexpr int64_t kWarnEveryMs = 10'000;
-
 std::vector<double> batch_size_buckets() {
   return {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
 }
@@ -22,7 +20,12 @@ const char* frame_reject_reason(ErrorCode code) {
 
 BatchIngest::BatchIngest(FleetRegistry& registry, transport::Transport& transport, MetricsRegistry& metrics,
                          Clock& clock, IngestOptions options)
-    : registry_(registry), transport_(transport), metrics_(metrics), clock_(clock), options_(options) {
+    : registry_(registry),
+      transport_(transport),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options),
+      warnings_(clock) {
   // Registered up front so dashboards see the families (at zero) before the first batch.
   metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker");
   metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker");
@@ -82,8 +85,8 @@ bool BatchIngest::submit(transport::Message message) {
     if (full) {
       metrics_.counter("tw_cloud_ingest_queue_full_total", "Frames dropped unacked because the ingest queue was full")
           .inc();
-      warn_rate_limited("ingest queue full (" + std::to_string(queue_.size()) +
-                        " frames): dropping a batch unacked; its edge will re-send it");
+      warn_rate_limited("queue_full", "ingest queue full (" + std::to_string(queue_.size()) +
+                                          " frames): dropping a batch unacked; its edge will re-send it");
       return false;
     }
     queue_bytes_ += message.payload.size();
@@ -143,8 +146,8 @@ void BatchIngest::process(const transport::Message& message) {
   if (!outcome) {
     // Nothing was stored: no ack, the edge re-sends after its timeout.
     metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "store_failed"}}).inc();
-    warn_rate_limited("storing batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
-                      " failed, not acked: " + outcome.error().message);
+    warn_rate_limited("store_failed", "storing batch " + std::to_string(batch->batch_id()) + " from edge " +
+                                          batch->edge_id() + " failed, not acked: " + outcome.error().message);
     return;
   }
   metrics_.histogram("tw_cloud_ingest_commit_ms", "Time to store and commit one batch", default_ms_buckets())
@@ -171,17 +174,20 @@ void BatchIngest::process(const transport::Message& message) {
   metrics_.counter("tw_cloud_commands_completed_total", "Commands completed by a device result")
       .inc(outcome->commands_completed);
   if (outcome->rejected > 0) {
-    warn_rate_limited("batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() + ": " +
-                      std::to_string(outcome->rejected) + " item(s) rejected (see tw_cloud_rejects_total)");
+    warn_rate_limited("item_rejects", "batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
+                                          ": " + std::to_string(outcome->rejected) +
+                                          " item(s) rejected (see tw_cloud_rejects_total)");
   }
 
   if (!deliver_to_feed(*batch)) {
     // Stored, but what it asks of a module is not applied: no ack, so the edge re-sends
     // and the modules see these items again (duplicates to the registry).
     metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "handoff_failed"}}).inc();
-    warn_rate_limited("batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
-                      " stored but not yet applied by a module (busy; see tw_cloud_feed_unsettled_total); not acked, the edge "
-                      "re-sends it");
+    warn_rate_limited(
+        "handoff_failed",
+        "batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
+            " stored but not yet applied by a module (busy; see tw_cloud_feed_unsettled_total); not acked, the edge "
+            "re-sends it");
     return;
   }
 
@@ -210,8 +216,8 @@ void BatchIngest::process(const transport::Message& message) {
                  {{"reason", "publish_refused"}})
         .inc();
     metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "stored_unacked"}}).inc();
-    warn_rate_limited("batch " + std::to_string(batch->batch_id()) +
-                      " stored but its ack could not be published: " + st.error().message);
+    warn_rate_limited("ack_refused", "batch " + std::to_string(batch->batch_id()) +
+                                         " stored but its ack could not be published: " + st.error().message);
     return;
   }
   metrics_.counter("tw_cloud_acks_total", "BatchAcks published").inc();
@@ -236,24 +242,21 @@ void BatchIngest::reject_frame(const char* reason, const std::string& topic, con
                {{"unit", "frame"}, {"reason", reason}})
       .inc();
   metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "rejected"}}).inc();
-  warn_rate_limited(std::string("rejected frame (") + reason + ") on '" + topic.substr(0, 200) + "': " + why);
+  warn_rate_limited(std::string("frame_") + reason,
+                    std::string("rejected frame (") + reason + ") on '" + topic.substr(0, 200) + "': " + why);
 }
 
-void BatchIngest::warn_rate_limited(const std::string& line) {
-  std::lock_guard lock(warn_mu_);
-  int64_t now = clock_.steady_ms();
-  if (now - last_warn_ms_ < kWarnEveryMs) {
-    ++suppressed_warnings_;
-    return;
+void BatchIngest::warn_rate_limited(const std::string& key, const std::string& line) {
+  uint64_t suppressed = 0;
+  {
+    std::lock_guard lock(warn_mu_);
+    if (!warnings_.allow(key, suppressed)) return;
   }
-  if (suppressed_warnings_ > 0) {
-    TW_WARN("cloud", line << " (" << suppressed_warnings_ << " more warnings suppressed in the last "
-                          << kWarnEveryMs / 1000 << " s)");
+  if (suppressed > 0) {
+    TW_WARN("cloud", line << " (" << suppressed << " more like it suppressed)");
   } else {
     TW_WARN("cloud", line);
   }
-  last_warn_ms_ = now;
-  suppressed_warnings_ = 0;
 }
 
 }  // namespace tidewire::cloud

@@ -5,8 +5,8 @@
 #include <map>
 
 #include "push_store.hpp"
-#include "tidewire/protocols/json.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
 
@@ -33,7 +33,9 @@ v1::PushDelivery to_wire(const StoredNotification& n, const Delivery& d) {
   return p;
 }
 
-bool live(v1::DeliveryState s) { return s == v1::DELIVERY_STATE_QUEUED || s == v1::DELIVERY_STATE_SENT; }
+bool live(v1::DeliveryState s) {
+  return s == v1::DELIVERY_STATE_QUEUED || s == v1::DELIVERY_STATE_SENT;
+}
 
 }  // namespace
 
@@ -111,22 +113,20 @@ void PushService::expire_locked(int64_t now) {
     bool silent = streak >= options_.silent_after;
     if (silent && !(*r)->silent()) {
       metrics_.counter("tw_push_silent_recipients_total", "Recipients marked silent (never receipt)").inc();
-      TW_WARN(kLog, "recipient " << rid << " let " << streak << " notifications expire without a receipt: marked silent");
+      TW_WARN(kLog,
+              "recipient " << rid << " let " << streak << " notifications expire without a receipt: marked silent");
     }
     (void)store_.set_streak(rid, streak, silent);
   }
 }
 
-bool PushService::take_token_locked(const std::string& recipient, int64_t now) {
-  if (buckets_.size() >= kMaxBuckets && !buckets_.count(recipient)) buckets_.clear();
-  Bucket& b = buckets_[recipient];
-  if (b.at_ms == 0) b.tokens = options_.burst_per_recipient;
-  b.tokens = std::min(options_.burst_per_recipient,
-                      b.tokens + static_cast<double>(now - b.at_ms) / 1000.0 * options_.rate_per_recipient_s);
-  b.at_ms = now;
-  if (b.tokens < 1) return false;
-  b.tokens -= 1;
-  return true;
+bool PushService::take_token_locked(const std::string& recipient) {
+  auto it = buckets_.find(recipient);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= kMaxBuckets) buckets_.clear();  // forgotten: a full burst again
+    it = buckets_.try_emplace(recipient, options_.rate_per_recipient_s, options_.burst_per_recipient, clock_).first;
+  }
+  return it->second.try_take(1);
 }
 
 void PushService::send_due_locked(int64_t now) {
@@ -159,7 +159,7 @@ void PushService::send_due_locked(int64_t now) {
       (void)store_.update(d);
       continue;
     }
-    if (!take_token_locked(d.recipient_id, now)) {
+    if (!take_token_locked(d.recipient_id)) {
       metrics_.counter("tw_push_rate_limited_total", "Sends postponed by the per-recipient rate limit").inc();
       d.next_ms = now + static_cast<int64_t>(std::ceil(1000.0 / options_.rate_per_recipient_s));
       (void)store_.update(d);
@@ -174,7 +174,8 @@ void PushService::send_due_locked(int64_t now) {
       } else {
         std::string json = protocols::to_json(wire);
         std::string nid = d.notification_id, rid = d.recipient_id;
-        sent = webhooks_->post(r->webhook_url(), std::move(json), {{"Idempotency-Key", nid}, {"X-Tidewire-Recipient", rid}},
+        sent = webhooks_->post(r->webhook_url(), std::move(json),
+                               {{"Idempotency-Key", nid}, {"X-Tidewire-Recipient", rid}},
                                [this, nid, rid](bool ok, bool permanent, const std::string& detail) {
                                  on_webhook_result(nid, rid, ok, permanent, detail);
                                });
@@ -189,7 +190,8 @@ void PushService::send_due_locked(int64_t now) {
       // in-flight window is full or the broker is down: the rest of this tick would be
       // refused too, so stop here and leave them due for the next tick, in order. A
       // refused webhook post (its queue full) waits the base delay.
-      metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
+      metrics_
+          .counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
           .inc();
       d.detail = sent.error().message;
       if (!webhook) {
@@ -200,7 +202,8 @@ void PushService::send_due_locked(int64_t now) {
       (void)store_.update(d);
       continue;
     }
-    metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "sent"}}).inc();
+    metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "sent"}})
+        .inc();
     if (d.attempts > 0) metrics_.counter("tw_push_resends_total", "Re-sends of unreceipted deliveries").inc();
     d.state = v1::DELIVERY_STATE_SENT;
     d.attempts += 1;
@@ -305,8 +308,9 @@ void PushService::on_receipt_locked(const std::string& recipient, const std::str
     metrics_.counter("tw_push_receipts_total", "Receipts, by kind", {{"kind", "duplicate"}}).inc();
     return;  // a repeated or late receipt (expired, collapsed): absorbed
   }
-  metrics_.counter("tw_push_receipts_total", "Receipts, by kind",
-                   {{"kind", receipt.kind() == v1::RECEIPT_KIND_OPENED ? "opened" : "delivered"}})
+  metrics_
+      .counter("tw_push_receipts_total", "Receipts, by kind",
+               {{"kind", receipt.kind() == v1::RECEIPT_KIND_OPENED ? "opened" : "delivered"}})
       .inc();
   if (auto st = store_.update(row); !st) TW_WARN(kLog, "cannot record a receipt: " << st.error().message);
   auto r = store_.recipient(recipient);

@@ -20,6 +20,7 @@
 #include "tidewire/cloud/device_feed.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/common/clock.hpp"
+#include "tidewire/common/log_limiter.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/transport/transport.hpp"
 
@@ -59,7 +60,8 @@ class BatchIngest {
  private:
   void run();
   void reject_frame(const char* reason, const std::string& topic, const std::string& why);
-  void warn_rate_limited(const std::string& line);
+  // At most one WARN line per key (what went wrong) every 10 s, with a count of the rest.
+  void warn_rate_limited(const std::string& key, const std::string& line);
   // False when a subscriber holding the ack did not apply its items: the batch is not acked.
   bool deliver_to_feed(const v1::EdgeBatch& batch);
 
@@ -77,9 +79,8 @@ class BatchIngest {
   bool stopping_ = false;
   std::thread worker_;
 
-  std::mutex warn_mu_;
-  int64_t last_warn_ms_ = -1'000'000;
-  uint64_t suppressed_warnings_ = 0;
+  std::mutex warn_mu_;  // submit() warns on the transport's thread, process() on the worker
+  LogLimiter warnings_;
 };
 
 }  // namespace tidewire::cloud

@@ -25,7 +25,7 @@
 #include "tidewire/common/clock.hpp"
 #include "tidewire/edge/device_cursors.hpp"
 #include "tidewire/edge/edge_metrics.hpp"
-#include "tidewire/edge/log_limiter.hpp"
+#include "tidewire/common/log_limiter.hpp"
 #include "tidewire/edge/spool.hpp"
 #include "tidewire/edge/uplink.hpp"
 #include "tidewire/edge/validator.hpp"

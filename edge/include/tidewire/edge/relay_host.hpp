@@ -13,7 +13,7 @@
 #include "tidewire/common/clock.hpp"
 #include "tidewire/edge/edge_metrics.hpp"
 #include "tidewire/edge/relay.hpp"
-#include "tidewire/edge/strand.hpp"
+#include "tidewire/common/strand.hpp"
 #include "tidewire/transport/transport.hpp"
 
 namespace tidewire::edge {

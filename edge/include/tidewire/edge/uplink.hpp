@@ -19,9 +19,9 @@
 
 #include "tidewire/common/clock.hpp"
 #include "tidewire/edge/edge_metrics.hpp"
-#include "tidewire/edge/log_limiter.hpp"
+#include "tidewire/common/log_limiter.hpp"
 #include "tidewire/edge/spool.hpp"
-#include "tidewire/edge/token_bucket.hpp"
+#include "tidewire/common/token_bucket.hpp"
 #include "tidewire/transport/transport.hpp"
 #include "tidewire/v1/edge.pb.h"
 

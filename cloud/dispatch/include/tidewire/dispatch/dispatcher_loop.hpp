@@ -1,23 +1,21 @@
 #pragma once
-// DispatchLoop: the one thread that owns a Dispatcher. Other threads (HTTP handlers, the
-// ingest worker) post tasks into a bounded queue; the loop runs them in order, and runs
-// the Dispatcher's timers (run_due) in between. A full queue refuses the task (counted in
+// DispatchLoop: the one thread that owns a Dispatcher, a Strand (common/strand.hpp). Other
+// threads (HTTP handlers, the ingest worker) post tasks into its bounded queue; the loop
+// runs them in order, and runs the Dispatcher's timers (run_due) in between. A full queue refuses the task (counted in
 // tw_dispatch_queue_rejects_total): ingest drops the input (the next status report or the
 // offer's expiry covers it), HTTP answers 503.
 //
 // Metrics: tw_dispatch_queue_depth (gauge), tw_dispatch_queue_rejects_total,
 // tw_dispatch_tasks_total.
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
+#include "tidewire/common/strand.hpp"
 #include "tidewire/dispatch/dispatcher.hpp"
 
 namespace tidewire::dispatch {
@@ -54,16 +52,14 @@ class DispatchLoop {
   size_t queue_depth() const;
 
  private:
-  void run();
-
   Dispatcher& dispatcher_;
   Clock& clock_;
-  MetricsRegistry& metrics_;
-  size_t max_queue_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void(Dispatcher&)>> queue_;
-  bool stopping_ = false;
+  Strand strand_;
+  Counter& rejects_;
+  Counter& done_;
+  Gauge& depth_;
+  std::mutex thread_mu_;
+  bool started_ = false;
   std::thread thread_;
 };
 

@@ -29,6 +29,7 @@
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
+#include "tidewire/common/token_bucket.hpp"
 #include "tidewire/transport/transport.hpp"
 #include "tidewire/v1/push.pb.h"
 
@@ -39,15 +40,15 @@ class PushStore;
 struct PushOptions {
   int64_t default_ttl_ms = 24 * 3600 * 1000LL;
   int64_t max_ttl_ms = 7 * 24 * 3600 * 1000LL;
-  int64_t retry_base_ms = 5'000;  // first re-send within this, doubling ...
-  int64_t retry_cap_ms = 600'000;  // ... up to this
-  size_t fanout_chunk = 2'000;     // tag recipients expanded per tick
-  size_t send_batch = 1'000;       // deliveries sent per tick
-  double rate_per_recipient_s = 2;  // sends per second per recipient (token bucket) ...
-  double burst_per_recipient = 20;  // ... with this burst
-  uint32_t silent_after = 5;        // consecutive expiries without a receipt mark a recipient silent
-  size_t max_recipient_ids = 1'000; // ids in one request (tags for more)
-  size_t view_limit = 100;          // deliveries listed by GET /v1/push/{id}
+  int64_t retry_base_ms = 5'000;     // first re-send within this, doubling ...
+  int64_t retry_cap_ms = 600'000;    // ... up to this
+  size_t fanout_chunk = 2'000;       // tag recipients expanded per tick
+  size_t send_batch = 1'000;         // deliveries sent per tick
+  double rate_per_recipient_s = 2;   // sends per second per recipient (token bucket) ...
+  double burst_per_recipient = 20;   // ... with this burst
+  uint32_t silent_after = 5;         // consecutive expiries without a receipt mark a recipient silent
+  size_t max_recipient_ids = 1'000;  // ids in one request (tags for more)
+  size_t view_limit = 100;           // deliveries listed by GET /v1/push/{id}
   int64_t tick_ms = 50;
   size_t max_inbound = 100'000;  // receipts and syncs waiting for the tick thread
 };
@@ -91,10 +92,6 @@ class PushService {
   void tick();
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    int64_t at_ms = 0;
-  };
   struct PendingPush {  // one POST /v1/push waiting for its group's commit
     const v1::PushRequest* request;
     const std::string* key;
@@ -109,7 +106,7 @@ class PushService {
   void fan_out_locked();
   void expire_locked(int64_t now);
   void send_due_locked(int64_t now);
-  bool take_token_locked(const std::string& recipient, int64_t now);
+  bool take_token_locked(const std::string& recipient);
   void on_receipt_locked(const std::string& recipient, const std::string& payload);
   void on_sync_locked(const std::string& recipient, const std::string& payload);
   void on_webhook_result(const std::string& notification_id, const std::string& recipient, bool ok, bool permanent,
@@ -136,8 +133,8 @@ class PushService {
   bool stopping_ = false;
   int64_t gauge_at_ms_ = 0;  // when tw_push_live_deliveries was last counted
   std::thread thread_;
-  std::unordered_map<std::string, Bucket> buckets_;
-  std::mutex inbound_mu_;  // never held with mu_ by on_message
+  std::unordered_map<std::string, TokenBucket> buckets_;  // per recipient
+  std::mutex inbound_mu_;                                 // never held with mu_ by on_message
   std::deque<transport::Message> inbound_;
   uint64_t next_id_ = 0;  // notification ids: n-<ms hex>-<random>-<n>
   std::mutex commit_mu_;  // the group commit's queue; taken before mu_, never after

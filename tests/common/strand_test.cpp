@@ -1,4 +1,4 @@
-#include "tidewire/edge/strand.hpp"
+#include "tidewire/common/strand.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "process/process.hpp"
 
-namespace tidewire::edge {
+namespace tidewire {
 namespace {
 
 TEST(StrandTest, RefusesDataBeyondItsBoundsButNeverControl) {
@@ -59,5 +59,19 @@ TEST(StrandTest, RunsTasksInOrderOnItsOwnThreadAndStops) {
   EXPECT_FALSE(strand.post([] {}, 1));  // stopped: late callbacks are dropped
 }
 
+TEST(StrandTest, CloseRunsWhatWasQueuedRefusesNewTasksAndThenRunReturns) {
+  ManualClock clock;
+  Strand strand(100, 1 << 20);
+  std::vector<int> ran;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(strand.post([&ran, i] { ran.push_back(i); }, 1));
+  strand.close();
+  EXPECT_FALSE(strand.post([&ran] { ran.push_back(99); }, 1));
+  // Closed before it ran: run() still answers the three queued tasks, then returns at once
+  // (the idle callback would ask to sleep for an hour).
+  strand.run([&] { return clock.steady_ms() + 3'600'000; }, clock);
+  EXPECT_EQ(ran, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(strand.depth(), 0u);
+}
+
 }  // namespace
-}  // namespace tidewire::edge
+}  // namespace tidewire

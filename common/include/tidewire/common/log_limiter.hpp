@@ -7,7 +7,7 @@
 
 #include "tidewire/common/clock.hpp"
 
-namespace tidewire::edge {
+namespace tidewire {
 
 class LogLimiter {
  public:
@@ -45,4 +45,4 @@ class LogLimiter {
   std::map<std::string, Entry> keys_;
 };
 
-}  // namespace tidewire::edge
+}  // namespace tidewire

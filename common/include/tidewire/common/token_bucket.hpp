@@ -8,12 +8,15 @@
 
 #include "tidewire/common/clock.hpp"
 
-namespace tidewire::edge {
+namespace tidewire {
 
 class TokenBucket {
  public:
   TokenBucket(double rate_per_s, double burst, const Clock& clock)
-      : rate_per_ms_(rate_per_s / 1000.0), burst_(std::max(burst, 1.0)), tokens_(burst_), clock_(clock),
+      : rate_per_ms_(rate_per_s / 1000.0),
+        burst_(std::max(burst, 1.0)),
+        tokens_(burst_),
+        clock_(clock),
         last_ms_(clock.steady_ms()) {}
 
   // Takes n tokens if available. Asking for more than the burst is capped at the burst,
@@ -56,4 +59,4 @@ class TokenBucket {
   int64_t last_ms_;
 };
 
-}  // namespace tidewire::edge
+}  // namespace tidewire
