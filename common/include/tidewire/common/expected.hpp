@@ -12,10 +12,10 @@ enum class ErrorCode {
   kMalformed,        // bytes from the network did not decode
   kTooLarge,         // over a configured size limit
   kNotFound,
-  kConflict,     // e.g. same idempotency key, different request
-  kUnavailable,  // peer not reachable / not connected yet
+  kConflict,         // e.g. same idempotency key, different request
+  kUnavailable,      // peer not reachable / not connected yet
   kTimeout,
-  kIo,  // disk or socket failure
+  kIo,               // disk or socket failure
   kInternal,
 };
 
@@ -30,14 +30,12 @@ struct Error {
   std::string describe() const { return std::string(to_string(code)) + ": " + message; }
 };
 
-inline Error make_error(ErrorCode code, std::string message) {
-  return {code, std::move(message)};
-}
+inline Error make_error(ErrorCode code, std::string message) { return {code, std::move(message)}; }
 
 template <typename T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Expected(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Expected(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }

@@ -17,13 +17,13 @@ void write(Level level, std::string_view component, std::string_view message);
 }  // namespace tidewire::log
 
 // Formats only when the level is enabled, so debug logs cost nothing on the hot path.
-#define TW_LOG(level, component, expr)                            \
-  do {                                                            \
-    if (::tidewire::log::enabled(level)) {                        \
-      std::ostringstream tw_log_os_;                              \
-      tw_log_os_ << expr;                                         \
-      ::tidewire::log::write(level, component, tw_log_os_.str()); \
-    }                                                             \
+#define TW_LOG(level, component, expr)                                 \
+  do {                                                                 \
+    if (::tidewire::log::enabled(level)) {                             \
+      std::ostringstream tw_log_os_;                                   \
+      tw_log_os_ << expr;                                              \
+      ::tidewire::log::write(level, component, tw_log_os_.str());      \
+    }                                                                  \
   } while (0)
 #define TW_DEBUG(component, expr) TW_LOG(::tidewire::log::Level::kDebug, component, expr)
 #define TW_INFO(component, expr) TW_LOG(::tidewire::log::Level::kInfo, component, expr)
