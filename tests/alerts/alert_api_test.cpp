@@ -7,6 +7,7 @@
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "sqlite/sqlite_alert_store.hpp"
+#include "tests/cloud/error_body.hpp"
 
 namespace tidewire::alerts {
 namespace {
@@ -104,7 +105,7 @@ TEST_F(AlertApiTest, BadRulesAre400WithTheirReasonAndCounted) {
        }) {
     auto r = call("POST", "/v1/alert-rules", c.body);
     EXPECT_EQ(r.status, 400) << c.body;
-    EXPECT_NE(r.body.find("\"error\":\"" + c.reason + "\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("\"reason\":\"" + c.reason + "\""), std::string::npos) << r.body;
     EXPECT_EQ(rejects(c.reason), 1U) << c.reason;
   }
   auto clash =
@@ -112,6 +113,18 @@ TEST_F(AlertApiTest, BadRulesAre400WithTheirReasonAndCounted) {
   EXPECT_EQ(clash.status, 409) << clash.body;
   EXPECT_EQ(rejects("conflict"), 1U);
   EXPECT_EQ(engine->rules().size(), 1U);  // nothing was added
+}
+
+TEST_F(AlertApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
+  using tidewire::testing::expect_error_body;
+  expect_error_body(call("POST", "/v1/alert-rules", "{not json"), 400, "invalid_json");
+  expect_error_body(call("POST", "/v1/alert-rules", R"({"id":"x","type":"device_offline","after_s":5,"treshold":1})"),
+                    400, "unknown_key");
+  expect_error_body(call("DELETE", "/v1/alert-rules/nope"), 404, "unknown_rule");
+  expect_error_body(call("DELETE", "/v1/alert-rules/from-file"), 409, "file_rule");
+  expect_error_body(
+      call("POST", "/v1/alert-rules", R"({"id":"from-file","type":"device_offline","after_s":5,"tags":["a"]})"), 409,
+      "conflict");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tidewire/alerts/alert_api.hpp"
 
+#include "tidewire/cloud/http_json.hpp"
+
 namespace tidewire::alerts {
 
 void count_rule_reject(MetricsRegistry& metrics, const std::string& source, const std::string& reason) {
@@ -21,22 +23,18 @@ Status AlertApi::install(http::Router& router) {
                     [this](const http::Request& r) { return delete_rule(r.params.at("id")); });
 }
 
-http::Response AlertApi::refuse(int status, const std::string& reason, const std::string& message) {
-  count_rule_reject(metrics_, "api", reason);
-  return http::error_response(status, reason, message);
+http::Response AlertApi::refuse(const Error& error) {
+  count_rule_reject(metrics_, "api", error.reason);
+  return cloud::http_json::error(error);
 }
 
 http::Response AlertApi::post_rule(const std::string& body) {
   auto parsed = parse_rule_json(body, RuleSource::kApi);
-  if (!parsed.rule) return refuse(400, parsed.error.reason, parsed.error.message);
-  auto added = engine_.add_rule(*parsed.rule);
-  if (!added) {
-    switch (added.error().code) {
-      case ErrorCode::kConflict: return refuse(409, "conflict", added.error().message);
-      case ErrorCode::kInvalidArgument: return refuse(400, "invalid_argument", added.error().message);
-      default: return refuse(500, "store_failed", added.error().message);
-    }
+  if (!parsed.rule) {
+    return refuse(make_error(ErrorCode::kInvalidArgument, parsed.error.message, parsed.error.reason));
   }
+  auto added = engine_.add_rule(*parsed.rule);
+  if (!added) return refuse(added.error());
   return http::Response::json(*added ? 201 : 200, rule_to_json(*parsed.rule));
 }
 
@@ -54,13 +52,7 @@ http::Response AlertApi::list_rules() {
 }
 
 http::Response AlertApi::delete_rule(const std::string& rule_id) {
-  if (auto st = engine_.remove_rule(rule_id); !st) {
-    switch (st.error().code) {
-      case ErrorCode::kNotFound: return refuse(404, "not_found", st.error().message);
-      case ErrorCode::kConflict: return refuse(409, "conflict", st.error().message);
-      default: return refuse(500, "store_failed", st.error().message);
-    }
-  }
+  if (auto st = engine_.remove_rule(rule_id); !st) return refuse(st.error());
   return http::Response::json(200, "{\"deleted\":" + http::json_quote(rule_id) + "}");
 }
 
