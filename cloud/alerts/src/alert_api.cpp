@@ -1,8 +1,12 @@
 #include "tidewire/alerts/alert_api.hpp"
 
 #include "tidewire/cloud/http_json.hpp"
+#include "tidewire/protocols/json.hpp"
+#include "tidewire/v1/alerts.pb.h"
 
 namespace tidewire::alerts {
+
+namespace http_json = cloud::http_json;
 
 void count_rule_reject(MetricsRegistry& metrics, const std::string& source, const std::string& reason) {
   metrics
@@ -25,35 +29,32 @@ Status AlertApi::install(http::Router& router) {
 
 http::Response AlertApi::refuse(const Error& error) {
   count_rule_reject(metrics_, "api", error.reason);
-  return cloud::http_json::error(error);
+  return http_json::error(error);
 }
 
 http::Response AlertApi::post_rule(const std::string& body) {
   auto parsed = parse_rule_json(body, RuleSource::kApi);
-  if (!parsed.rule) {
-    return refuse(make_error(ErrorCode::kInvalidArgument, parsed.error.message, parsed.error.reason));
-  }
+  if (!parsed.rule) return refuse(parsed.error);
   auto added = engine_.add_rule(*parsed.rule);
   if (!added) return refuse(added.error());
-  return http::Response::json(*added ? 201 : 200, rule_to_json(*parsed.rule));
+  return http_json::message(*added ? 201 : 200, to_proto(*parsed.rule));
 }
 
 http::Response AlertApi::list_rules() {
-  std::string out = "{\"rules\":[";
-  bool first = true;
+  v1::AlertRuleList list;
   for (const auto& view : engine_.rules()) {
-    std::string rule = rule_to_json(view.rule);
-    rule.pop_back();  // the closing brace: one more key follows
-    out += (first ? "" : ",") + rule + ",\"open_incidents\":" + std::to_string(view.open_incidents) + "}";
-    first = false;
+    auto* rule = list.add_rules();
+    *rule = to_proto(view.rule);
+    rule->set_open_incidents(protocols::count32(view.open_incidents));
   }
-  out += "]}";
-  return http::Response::json(200, std::move(out));
+  return http_json::message(200, list);
 }
 
 http::Response AlertApi::delete_rule(const std::string& rule_id) {
   if (auto st = engine_.remove_rule(rule_id); !st) return refuse(st.error());
-  return http::Response::json(200, "{\"deleted\":" + http::json_quote(rule_id) + "}");
+  v1::AlertRuleDeleted deleted;
+  deleted.set_deleted(rule_id);
+  return http_json::message(200, deleted);
 }
 
 }  // namespace tidewire::alerts

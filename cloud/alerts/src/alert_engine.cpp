@@ -106,7 +106,7 @@ Expected<std::unique_ptr<AlertEngine>> AlertEngine::open(AlertStore& store, std:
 
 Expected<bool> AlertEngine::add_rule(AlertRule rule) {
   rule.source = RuleSource::kApi;
-  if (auto e = validate(rule)) return make_error(ErrorCode::kInvalidArgument, e->message);
+  if (auto st = validate(rule); !st) return st.error();
   std::lock_guard lock(mu_);
   if (auto it = rules_.find(rule.id); it != rules_.end()) {
     if (it->second.source == RuleSource::kApi && it->second == rule) return false;
