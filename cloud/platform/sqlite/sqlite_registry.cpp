@@ -163,8 +163,8 @@ Expected<v1::FleetSummary> SqliteRegistry::summary() {
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) break;
-    auto total = static_cast<uint32_t>(st->column_int(2));  // devices per kind and site: far below 2^32
-    auto online = static_cast<uint32_t>(st->column_int(3));
+    uint32_t total = protocols::count32(static_cast<uint64_t>(st->column_int(2)));
+    uint32_t online = protocols::count32(static_cast<uint64_t>(st->column_int(3)));
     auto& k = by_kind[topics::kind_name(static_cast<v1::DeviceKind>(st->column_int(0)))];
     k.first += total;
     k.second += online;
