@@ -12,10 +12,10 @@ add_library(tw_dispatch_service STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher_loop.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher_outputs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatch_api.cpp)
-target_include_directories(tw_dispatch_service PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include
-  PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../src)  # the cloud's JSON body helpers (json_body.hpp)
+target_include_directories(tw_dispatch_service PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
 target_link_libraries(tw_dispatch_service
-  PUBLIC tw_dispatch_orders tw_dispatch_orders_sqlite tw_dispatch_geo tw_dispatch_assignment tw_cloud tw_http
+  PUBLIC tw_dispatch_orders tw_dispatch_orders_sqlite tw_dispatch_geo tw_dispatch_assignment tw_cloud tw_cloud_http
+         tw_http
   PRIVATE tw_warnings)
 target_link_libraries(tw_dispatch INTERFACE tw_dispatch_service)
 

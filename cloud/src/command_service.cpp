@@ -43,8 +43,8 @@ v1::Command bare_command(const CommandRecord& r) {
   return c;
 }
 
-Error invalid(const std::string& why) {
-  return make_error(ErrorCode::kInvalidArgument, why);
+Error invalid(const char* reason, const std::string& why) {
+  return make_error(ErrorCode::kInvalidArgument, why, reason);
 }
 
 }  // namespace
@@ -60,27 +60,30 @@ CommandService::CommandService(FleetRegistry& registry, transport::Transport& tr
 
 Status CommandService::validate(const v1::CommandRequest& req, const std::string& key) const {
   if (req.name().empty() || req.name().size() > options_.max_name_bytes || !topics::valid_id(req.name())) {
-    return invalid("command name must be 1-" + std::to_string(options_.max_name_bytes) +
-                   " characters of [A-Za-z0-9_.-], e.g. \"reboot\"");
+    return invalid("invalid_command_name", "command name must be 1-" + std::to_string(options_.max_name_bytes) +
+                                               " characters of [A-Za-z0-9_.-], e.g. \"reboot\"");
   }
   if (static_cast<size_t>(req.args_size()) > options_.max_args) {
-    return invalid("at most " + std::to_string(options_.max_args) + " args per command, got " +
-                   std::to_string(req.args_size()));
+    return invalid("invalid_args", "at most " + std::to_string(options_.max_args) + " args per command, got " +
+                                       std::to_string(req.args_size()));
   }
   for (const auto& [k, v] : req.args()) {
     if (k.empty() || k.size() > options_.max_arg_key_bytes) {
-      return invalid("arg names must be 1-" + std::to_string(options_.max_arg_key_bytes) + " bytes");
+      return invalid("invalid_args", "arg names must be 1-" + std::to_string(options_.max_arg_key_bytes) + " bytes");
     }
     if (v.size() > options_.max_arg_value_bytes) {
-      return invalid("arg '" + k + "' is over " + std::to_string(options_.max_arg_value_bytes) + " bytes");
+      return invalid("invalid_args",
+                     "arg '" + k + "' is over " + std::to_string(options_.max_arg_value_bytes) + " bytes");
     }
   }
   if (req.timeout_s() < 0 || req.timeout_s() > options_.max_timeout_ms / 1000) {
-    return invalid("timeout_s must be 0 (server default) to " + std::to_string(options_.max_timeout_ms / 1000));
+    return invalid("invalid_timeout",
+                   "timeout_s must be 0 (server default) to " + std::to_string(options_.max_timeout_ms / 1000));
   }
   if (key.size() > options_.max_idempotency_key_bytes || !printable_ascii(key)) {
-    return invalid("Idempotency-Key must be at most " + std::to_string(options_.max_idempotency_key_bytes) +
-                   " printable ASCII characters without spaces");
+    return invalid("invalid_idempotency_key", "Idempotency-Key must be at most " +
+                                                  std::to_string(options_.max_idempotency_key_bytes) +
+                                                  " printable ASCII characters without spaces");
   }
   return {};
 }
@@ -99,8 +102,10 @@ Expected<CommandService::Created> CommandService::create(const std::string& devi
   auto device = registry_.device(device_id);
   if (!device) {
     if (device.error().code == ErrorCode::kNotFound) {
-      return make_error(ErrorCode::kNotFound, "unknown device '" + device_id +
-                                                  "' (a device is known once its first message reached the cloud)");
+      return make_error(
+          ErrorCode::kNotFound,
+          "unknown device '" + device_id + "' (a device is known once its first message reached the cloud)",
+          "unknown_device");
     }
     return device.error();
   }
@@ -121,8 +126,10 @@ Expected<CommandService::Created> CommandService::create(const std::string& devi
   record.edge_id = device->edge_id();
 
   if (codec::encode(bare_command(record)).size() > codec::kMaxCommandBytes) {
-    return make_error(ErrorCode::kTooLarge, "command encodes to more than " + std::to_string(codec::kMaxCommandBytes) +
-                                                " bytes; send smaller args");
+    return make_error(
+        ErrorCode::kTooLarge,
+        "command encodes to more than " + std::to_string(codec::kMaxCommandBytes) + " bytes; send smaller args",
+        "command_too_large");
   }
   return store_and_send(std::move(record), "deadline in " + std::to_string(timeout_ms) + " ms");
 }
@@ -135,13 +142,13 @@ Expected<CommandService::Created> CommandService::create_with_body(const std::st
   if (auto st = validate(request, ""); !st) return st.error();
   int64_t now = clock_.wall_ms();
   if (deadline_ms <= now || deadline_ms > now + options_.max_timeout_ms) {
-    return invalid("deadline must be in the future and at most " + std::to_string(options_.max_timeout_ms / 1000) +
-                   " s ahead");
+    return invalid("invalid_deadline", "deadline must be in the future and at most " +
+                                           std::to_string(options_.max_timeout_ms / 1000) + " s ahead");
   }
   auto device = registry_.device(device_id);
   if (!device) {
     if (device.error().code == ErrorCode::kNotFound) {
-      return make_error(ErrorCode::kNotFound, "unknown device '" + device_id + "'");
+      return make_error(ErrorCode::kNotFound, "unknown device '" + device_id + "'", "unknown_device");
     }
     return device.error();
   }
@@ -157,8 +164,10 @@ Expected<CommandService::Created> CommandService::create_with_body(const std::st
   v1::Command full = bare_command(record);
   full.set_body(body);  // the size check covers what will be published
   if (codec::encode(full).size() > codec::kMaxCommandBytes) {
-    return make_error(ErrorCode::kTooLarge, "command with its body encodes to more than " +
-                                                std::to_string(codec::kMaxCommandBytes) + " bytes");
+    return make_error(
+        ErrorCode::kTooLarge,
+        "command with its body encodes to more than " + std::to_string(codec::kMaxCommandBytes) + " bytes",
+        "command_too_large");
   }
   record.body = std::move(body);
   return store_and_send(std::move(record), "with a body, deadline at " + std::to_string(deadline_ms));
@@ -178,9 +187,11 @@ Expected<CommandService::Created> CommandService::store_and_send(CommandRecord r
   if (!inserted->inserted) {
     if (inserted->record.request_fingerprint != record.request_fingerprint) {
       metrics_.counter("tw_cloud_command_key_conflicts_total", "Idempotency keys reused for a different request").inc();
-      return make_error(ErrorCode::kConflict, "Idempotency-Key '" + record.idempotency_key +
-                                                  "' was already used for a different request (command " +
-                                                  inserted->record.view.command_id() + "); use a new key");
+      return make_error(ErrorCode::kConflict,
+                        "Idempotency-Key '" + record.idempotency_key +
+                            "' was already used for a different request (command " +
+                            inserted->record.view.command_id() + "); use a new key",
+                        "idempotency_conflict");
     }
     metrics_.counter("tw_cloud_command_replays_total", "Command requests answered from an idempotency key").inc();
     return Created{inserted->record.view, false};

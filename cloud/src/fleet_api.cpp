@@ -4,11 +4,16 @@
 #include <cstdlib>
 #include <initializer_list>
 
-#include "json_body.hpp"
+#include "page_token.hpp"
+#include "tidewire/cloud/http_json.hpp"
 #include "tidewire/protocols/topics.hpp"
 
 namespace tidewire::cloud {
 namespace {
+
+Error bad_query(std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, std::move(message), "invalid_query");
+}
 
 // Query parameters are checked like JSON bodies: a misspelt one is an error, not ignored.
 Status only_known_params(const http::Request& req, std::initializer_list<const char*> allowed) {
@@ -20,8 +25,10 @@ Status only_known_params(const http::Request& req, std::initializer_list<const c
       list += (list.empty() ? "" : ", ") + std::string(a);
     }
     if (!known) {
-      return make_error(ErrorCode::kInvalidArgument, "unknown query parameter '" + name.substr(0, 64) + "' (allowed: " +
-                                                         (list.empty() ? std::string("none") : list) + ")");
+      return make_error(ErrorCode::kInvalidArgument,
+                        "unknown query parameter '" + name.substr(0, 64) +
+                            "' (allowed: " + (list.empty() ? std::string("none") : list) + ")",
+                        "unknown_query_parameter");
     }
   }
   return {};
@@ -36,8 +43,8 @@ Expected<int64_t> int_param(const http::Request& req, const std::string& name, i
   char* end = nullptr;
   long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno != 0 || v < lo || v > hi) {
-    return make_error(ErrorCode::kInvalidArgument, name + " must be an integer from " + std::to_string(lo) + " to " +
-                                                       std::to_string(hi) + ", got '" + text.substr(0, 64) + "'");
+    return bad_query(name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" +
+                     text.substr(0, 64) + "'");
   }
   return static_cast<int64_t>(v);
 }
@@ -101,100 +108,102 @@ http::Response FleetApi::index(const http::Request&) {
 }
 
 http::Response FleetApi::summary(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
   auto s = registry_.summary();
-  if (!s) return json::error(s.error());
-  return json::message(200, *s);
+  if (!s) return http_json::error(s.error());
+  return http_json::message(200, *s);
 }
 
 http::Response FleetApi::list_devices(const http::Request& req) {
   if (auto st = only_known_params(req, {"kind", "site", "online", "page_size", "page_token"}); !st) {
-    return json::error(st.error());
+    return http_json::error(st.error());
   }
   DeviceQuery q;
   if (req.has_query("kind")) {
     auto kind = topics::parse_kind(req.query.at("kind"));
-    if (!kind) return json::error(400, "invalid_argument", "kind must be poster, rider, encoder or merchant");
+    if (!kind) return http_json::error(bad_query("kind must be poster, rider, encoder or merchant"));
     q.kind = *kind;
   }
   if (req.has_query("site")) {
     const auto& site = req.query.at("site");
     if (!topics::valid_id(site)) {
-      return json::error(400, "invalid_argument", "site must be 1-64 characters of [A-Za-z0-9_.-]");
+      return http_json::error(bad_query("site must be 1-64 characters of [A-Za-z0-9_.-]"));
     }
     q.site = site;
   }
   if (req.has_query("online")) {
     const auto& online = req.query.at("online");
     if (online != "true" && online != "false") {
-      return json::error(400, "invalid_argument", "online must be true or false");
+      return http_json::error(bad_query("online must be true or false"));
     }
     q.online = online == "true";
   }
   auto size = int_param(req, "page_size", options_.default_page_size, 1, options_.max_page_size);
-  if (!size) return json::error(size.error());
+  if (!size) return http_json::error(size.error());
   q.limit = static_cast<int>(*size);
   if (req.has_query("page_token") && !req.query.at("page_token").empty()) {
-    auto after = json::parse_page_token(req.query.at("page_token"));
-    if (!after) return json::error(after.error());
+    auto after = parse_page_token(req.query.at("page_token"));
+    if (!after) return http_json::error(after.error());
     q.after_device_id = *after;
   }
   auto page = registry_.list_devices(q);
-  if (!page) return json::error(page.error());
+  if (!page) return http_json::error(page.error());
   v1::DeviceList list;
   for (auto& d : page->devices) *list.add_devices() = std::move(d);
   if (page->more && list.devices_size() > 0) {
-    list.set_next_page_token(json::page_token(list.devices(list.devices_size() - 1).device_id()));
+    list.set_next_page_token(page_token(list.devices(list.devices_size() - 1).device_id()));
   }
-  return json::message(200, list);
+  return http_json::message(200, list);
 }
 
 http::Response FleetApi::get_device(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
   auto d = registry_.device(req.params.at("id"));
-  if (!d) return json::error(d.error());
-  return json::message(200, *d);
+  if (!d) return http_json::error(d.error());
+  return http_json::message(200, *d);
 }
 
 http::Response FleetApi::device_events(const http::Request& req) {
-  if (auto st = only_known_params(req, {"after_seq", "limit"}); !st) return json::error(st.error());
+  if (auto st = only_known_params(req, {"after_seq", "limit"}); !st) return http_json::error(st.error());
   const auto& id = req.params.at("id");
   auto after = int_param(req, "after_seq", 0, 0, INT64_MAX);
-  if (!after) return json::error(after.error());
+  if (!after) return http_json::error(after.error());
   auto limit = int_param(req, "limit", options_.default_event_limit, 1, options_.max_event_limit);
-  if (!limit) return json::error(limit.error());
-  if (auto d = registry_.device(id); !d) return json::error(d.error());
+  if (!limit) return http_json::error(limit.error());
+  if (auto d = registry_.device(id); !d) return http_json::error(d.error());
   // One row more than asked says whether another page follows.
   auto events = registry_.events(id, static_cast<uint64_t>(*after), static_cast<int>(*limit) + 1);
-  if (!events) return json::error(events.error());
+  if (!events) return http_json::error(events.error());
   v1::EventList list;
   list.set_device_id(id);
   bool more = events->size() > static_cast<size_t>(*limit);
   if (more) events->pop_back();
   for (auto& e : *events) *list.add_events() = std::move(e);
   if (more) list.set_next_after_seq(list.events(list.events_size() - 1).seq());
-  return json::message(200, list);
+  return http_json::message(200, list);
 }
 
 http::Response FleetApi::create_command(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
   if (req.body.empty()) {
-    return json::error(400, "bad_request", "body must be a CommandRequest JSON object, e.g. {\"name\": \"reboot\"}");
+    return http_json::error(make_error(ErrorCode::kMalformed,
+                                       "body must be a CommandRequest JSON object, e.g. {\"name\": \"reboot\"}",
+                                       "invalid_json"));
   }
   v1::CommandRequest request;
-  if (auto st = json::parse(req.body, request); !st) return json::error(st.error());
+  if (auto st = http_json::parse(req.body, request); !st) return http_json::error(st.error());
   auto created = commands_.create(req.params.at("id"), request, req.header("idempotency-key"));
-  if (!created) return json::error(created.error());
-  http::Response res = json::message(created->created ? 201 : 200, created->view);
+  if (!created) return http_json::error(created.error());
+  http::Response res = http_json::message(created->created ? 201 : 200, created->view);
   res.headers.emplace_back("Location", "/v1/commands/" + created->view.command_id());
   return res;
 }
 
 http::Response FleetApi::get_command(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return json::error(st.error());
+  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
   auto view = commands_.get(req.params.at("id"));
-  if (!view) return json::error(view.error());
-  return json::message(200, *view);
+  if (!view) return http_json::error(view.error());
+  return http_json::message(200, *view);
 }
 
 void FleetApi::refresh_gauges() {

@@ -1,12 +1,14 @@
 // The alert rules API against a real HTTP server on port 0, with the engine on SQLite.
 #include "tidewire/alerts/alert_api.hpp"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "alert_test_support.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "sqlite/sqlite_alert_store.hpp"
+#include "tests/cloud/error_body.hpp"
 
 namespace tidewire::alerts {
 namespace {
@@ -104,7 +106,7 @@ TEST_F(AlertApiTest, BadRulesAre400WithTheirReasonAndCounted) {
        }) {
     auto r = call("POST", "/v1/alert-rules", c.body);
     EXPECT_EQ(r.status, 400) << c.body;
-    EXPECT_NE(r.body.find("\"error\":\"" + c.reason + "\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("\"reason\":\"" + c.reason + "\""), std::string::npos) << r.body;
     EXPECT_EQ(rejects(c.reason), 1U) << c.reason;
   }
   auto clash =
@@ -112,6 +114,42 @@ TEST_F(AlertApiTest, BadRulesAre400WithTheirReasonAndCounted) {
   EXPECT_EQ(clash.status, 409) << clash.body;
   EXPECT_EQ(rejects("conflict"), 1U);
   EXPECT_EQ(engine->rules().size(), 1U);  // nothing was added
+}
+
+TEST_F(AlertApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
+  using tidewire::testing::expect_error_body;
+  expect_error_body(call("POST", "/v1/alert-rules", "{not json"), 400, "invalid_json");
+  expect_error_body(call("POST", "/v1/alert-rules", R"({"id":"x","type":"device_offline","after_s":5,"treshold":1})"),
+                    400, "unknown_key");
+  expect_error_body(call("DELETE", "/v1/alert-rules/nope"), 404, "unknown_rule");
+  expect_error_body(call("DELETE", "/v1/alert-rules/from-file"), 409, "file_rule");
+  expect_error_body(
+      call("POST", "/v1/alert-rules", R"({"id":"from-file","type":"device_offline","after_s":5,"tags":["a"]})"), 409,
+      "conflict");
+}
+
+TEST_F(AlertApiTest, RulesAreTheirProtoThroughTheJsonMapping) {
+  ASSERT_EQ(call("POST", "/v1/alert-rules", kHot).status, 201);
+  auto listed = call("GET", "/v1/alert-rules");
+  ASSERT_EQ(listed.status, 200);
+  v1::AlertRuleList list;
+  google::protobuf::util::JsonParseOptions strict;
+  strict.ignore_unknown_fields = false;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(listed.body, &list, strict).ok()) << listed.body;
+  ASSERT_EQ(list.rules_size(), 2);
+  const auto& hot = list.rules(1).id() == "hot" ? list.rules(1) : list.rules(0);
+  EXPECT_EQ(hot.type(), "status_threshold");
+  EXPECT_EQ(hot.kind(), "poster");
+  EXPECT_EQ(hot.op(), ">");
+  EXPECT_DOUBLE_EQ(hot.threshold(), 70);
+  EXPECT_EQ(hot.for_s(), 60);
+  EXPECT_EQ(hot.source(), "api");
+  EXPECT_FALSE(hot.has_after_s());                                                 // only its type's keys are printed
+  EXPECT_NE(listed.body.find(R"("for_s":60)"), std::string::npos) << listed.body;  // numbers, not "60"
+
+  auto deleted = call("DELETE", "/v1/alert-rules/hot");
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.body, R"({"deleted":"hot"})");
 }
 
 }  // namespace

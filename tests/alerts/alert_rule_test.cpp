@@ -10,7 +10,7 @@
 namespace tidewire::alerts {
 namespace {
 
-RuleError refused(const std::string& json) {
+Error refused(const std::string& json) {
   auto parsed = parse_rule_json(json, RuleSource::kApi);
   EXPECT_FALSE(parsed.rule) << json;
   return parsed.error;
@@ -37,6 +37,55 @@ TEST(AlertRuleTest, EachTypeParsesAndRoundTrips) {
   EXPECT_EQ(hot.priority, v1::PUSH_PRIORITY_HIGH);  // alerts default to high
 }
 
+TEST(AlertRuleTest, RoundTripsThroughItsProtoAndJsonMapping) {
+  auto site = testing::rule(R"({"id":"dark","type":"site_offline","offline_pct":50,"min_devices":4,"for_s":0,)"
+                            R"("site":"site-1","kind":"poster","tags":["ops"],"priority":"normal","ttl_s":600})");
+  v1::AlertRule proto = to_proto(site);
+  EXPECT_EQ(proto.type(), "site_offline");
+  EXPECT_EQ(proto.kind(), "poster");
+  EXPECT_EQ(proto.priority(), "normal");
+  EXPECT_EQ(proto.source(), "file");
+  EXPECT_TRUE(proto.has_for_s());  // 0, but part of the rule: printed
+  EXPECT_FALSE(proto.has_after_s());
+  auto back = from_proto(proto, RuleSource::kApi);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(*back == site);
+  EXPECT_EQ(back->source, RuleSource::kApi);  // the caller says where a rule comes from, not the JSON
+
+  std::string json = rule_to_json(site);
+  EXPECT_EQ(json,
+            R"({"id":"dark","type":"site_offline","tags":["ops"],"priority":"normal","ttl_s":600,"source":"file",)"
+            R"("site":"site-1","kind":"poster","for_s":0,"offline_pct":50,"min_devices":4})");
+  auto again = parse_rule_json(json, RuleSource::kFile);
+  ASSERT_TRUE(again.rule) << again.error.message;
+  EXPECT_TRUE(*again.rule == site);
+}
+
+TEST(AlertRuleTest, RulesWrittenBeforeTheProtoStillParse) {
+  // docs/alerts.md's rules file, and a row the alert store wrote before alerts.proto.
+  for (const char* line :
+       {R"({"id":"poster-off","type":"device_offline","kind":"poster","after_s":600,"tags":["operators"]})",
+        R"({"id":"site-dark","type":"site_offline","offline_pct":50,"min_devices":5,"for_s":120,"tags":["operators"]})",
+        R"({"id":"hot","type":"status_threshold","kind":"poster","field":"temperature_c","op":">","threshold":70,)"
+        R"("for_s":300,"tags":["installers"]})",
+        R"({"id":"flat","type":"status_threshold","kind":"rider","field":"battery_pct","op":"<","threshold":10,)"
+        R"("tags":["rider-ops"],"priority":"normal"})",
+        R"({"id":"hot","type":"status_threshold","kind":"poster","field":"temperature_c","op":">","threshold":70,)"
+        R"("for_s":60,"recipient_ids":[],"tags":["installers"],"priority":"high","ttl_s":0,"source":"api"})"}) {
+    auto parsed = parse_rule_json(line, RuleSource::kFile);
+    EXPECT_TRUE(parsed.rule) << line << " -> " << parsed.error.reason << ": " << parsed.error.message;
+  }
+}
+
+TEST(AlertRuleTest, AKeyOfAnotherTypeIsRefusedEvenAtZero) {
+  auto e = refused(R"({"id":"x","type":"device_offline","after_s":5,"threshold":0,"tags":["a"]})");
+  EXPECT_EQ(e.reason, "unknown_key");
+  EXPECT_NE(e.message.find("\"threshold\" is not part of a device_offline rule"), std::string::npos) << e.message;
+  EXPECT_EQ(refused(R"({"id":"x","type":"site_offline","offline_pct":5,"after_s":0,"tags":["a"]})").reason,
+            "unknown_key");
+  EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":5,"tags":["a"],"ttl_s":-1})").reason, "bad_value");
+}
+
 TEST(AlertRuleTest, FieldRegistryReadsOnlyItsKind) {
   const StatusField* battery = find_status_field(v1::DEVICE_KIND_RIDER, "battery_pct");
   ASSERT_NE(battery, nullptr);
@@ -60,7 +109,8 @@ TEST(AlertRuleTest, BadRulesAreRefusedWithAReason) {
   EXPECT_EQ(refused(R"({"id":"x","type":"status_threshold","field":"fps","op":"<","threshold":1,"tags":["a"]})").reason,
             "unknown_field");  // no kind
   EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":-5,"tags":["a"]})").reason, "bad_duration");
-  EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":1.5,"tags":["a"]})").reason, "bad_duration");
+  // A fractional duration does not fit the schema's int32: the JSON mapping refuses it.
+  EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":1.5,"tags":["a"]})").reason, "invalid_json");
   EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","tags":["a"]})").reason, "bad_duration");
   EXPECT_EQ(refused(R"({"id":"x","type":"site_offline","offline_pct":10,"for_s":-1,"tags":["a"]})").reason,
             "bad_duration");

@@ -30,7 +30,7 @@ class FakeSink final : public AlertSink {
     }
     if (invalid_next > 0) {
       --invalid_next;
-      return make_error(ErrorCode::kInvalidArgument, "unknown_recipient: no recipient 'gone'");
+      return make_error(ErrorCode::kInvalidArgument, "no recipient 'gone'", "unknown_recipient");
     }
     sent.push_back({request, key});
     return {};

@@ -8,6 +8,7 @@
 #include "http/server.hpp"
 #include "sqlite/sqlite_registry.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
+#include "tests/cloud/error_body.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/cloud/batch_ingest.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
@@ -76,6 +77,7 @@ class FleetApiTest : public ::testing::Test {
     auto err = from_json<v1::ErrorBody>(res.body);
     EXPECT_EQ(err.status(), status);
     EXPECT_FALSE(err.error().empty());
+    EXPECT_FALSE(err.reason().empty());
     EXPECT_NE(err.message().find(hint), std::string::npos) << err.message();
   }
 
@@ -105,6 +107,15 @@ TEST_F(FleetApiTest, SummaryCountsByKindSiteAndPresence) {
   EXPECT_EQ(s.by_site(1).key(), "site-b");
   EXPECT_EQ(s.by_site(1).online(), 1u);
   EXPECT_NE(res.body.find("\"by_kind\""), std::string::npos);  // proto field names, not camelCase
+}
+
+TEST_F(FleetApiTest, SummaryCountsAreJsonNumbers) {
+  auto body = call("GET", "/v1/fleet/summary").body;
+  EXPECT_NE(body.find(R"("total":5,"online":4,"offline":1)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"({"key":"poster","total":3,"online":3})"), std::string::npos) << body;
+  auto device = call("GET", "/v1/devices/p1").body;
+  EXPECT_NE(device.find(R"("events_stored":3)"), std::string::npos) << device;
+  EXPECT_NE(device.find(R"("last_seen_ms":")"), std::string::npos) << device;  // 64-bit: a string
 }
 
 TEST_F(FleetApiTest, ListFiltersByKindSiteAndOnline) {
@@ -226,6 +237,26 @@ TEST_F(FleetApiTest, UnknownRouteIs404AndWrongMethodIs405) {
   auto res = call("DELETE", "/v1/devices/p1");
   expect_error(res, 405, "DELETE");
   expect_error(call("POST", "/v1/fleet/summary", "{}"), 405, "GET");
+}
+
+TEST_F(FleetApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
+  using tidewire::testing::expect_error_body;
+  expect_error_body(call("POST", "/v1/devices/p1/commands", "{not json"), 400, "invalid_json");
+  expect_error_body(call("POST", "/v1/devices/p1/commands", R"({"nme":"reboot"})"), 400, "unknown_key");
+  expect_error_body(call("POST", "/v1/devices/p1/commands", R"({"name":"no spaces"})"), 400, "invalid_command_name");
+  expect_error_body(call("GET", "/v1/devices/ghost"), 404, "unknown_device");
+  expect_error_body(call("POST", "/v1/devices/ghost/commands", R"({"name":"reboot"})"), 404, "unknown_device");
+  expect_error_body(call("GET", "/v1/commands/cmd-nope"), 404, "unknown_command");
+  http::HeaderList key{{"Idempotency-Key", "op-9"}};
+  ASSERT_EQ(call("POST", "/v1/devices/p1/commands", R"({"name":"reboot"})", key).status, 201);
+  expect_error_body(call("POST", "/v1/devices/p1/commands", R"({"name":"shutdown"})", key), 409,
+                    "idempotency_conflict");
+  expect_error_body(call("GET", "/v1/devices?knd=poster"), 400, "unknown_query_parameter");
+  expect_error_body(call("GET", "/v1/devices?online=maybe"), 400, "invalid_query");
+  expect_error_body(call("GET", "/v1/devices?page_token=%21%21"), 400, "invalid_page_token");
+  // The router's own refusals have the same shape.
+  expect_error_body(call("GET", "/v1/nothing"), 404, "no_route");
+  expect_error_body(call("DELETE", "/v1/devices/p1"), 405, "method_not_allowed");
 }
 
 TEST_F(FleetApiTest, MetricsExposeTheExpectedFamilies) {

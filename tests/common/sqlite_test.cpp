@@ -91,6 +91,7 @@ TEST(Sqlite, ErrorsSayWhatFailed) {
   auto bad = (*db)->prepare("SELECT * FROM missing_table");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("missing_table"), std::string::npos);
+  EXPECT_EQ(bad.error().reason, "store_failed");  // what an HTTP answer about it carries
   auto nodir = sqlite::Database::open("/nonexistent-dir/x.db");
   ASSERT_FALSE(nodir.ok());
 }

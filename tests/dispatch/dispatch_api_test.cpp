@@ -1,12 +1,14 @@
 // The dispatch HTTP API against a real server on an ephemeral port, through the http
 // client, with the Dispatcher on its own DispatchLoop thread (fakes for offers/updates).
+#include "tidewire/dispatch/dispatch_api.hpp"
+
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "dispatcher_test_support.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
-#include "tidewire/dispatch/dispatch_api.hpp"
+#include "tests/cloud/error_body.hpp"
 #include "tidewire/dispatch/dispatcher_loop.hpp"
 #include "tidewire/v1/fleet.pb.h"
 
@@ -43,7 +45,7 @@ class DispatchApiTest : public ::testing::Test, public testing::DispatcherFixtur
     EXPECT_TRUE(st.ok()) << r.body;
     return m;
   }
-  std::string error_of(const http::Response& r) { return parse<v1::ErrorBody>(r).error(); }
+  std::string reason_of(const http::Response& r) { return parse<v1::ErrorBody>(r).reason(); }
   std::string order_json(const std::string& id, const std::string& extra = "", const std::string& lat = "52.02",
                          const std::string& lon = "13.0") {
     return R"({"order_id":")" + id + R"(","merchant_id":"m1","dropoff_lat":)" + lat + R"(,"dropoff_lon":)" + lon +
@@ -79,10 +81,10 @@ TEST_F(DispatchApiTest, CreateGetAndIdempotentReplay) {
   EXPECT_EQ(parse<v1::OrderView>(replay).order_id(), "o1");
   auto conflict = call("POST", "/v1/orders", order_json("o1", "", "52.03"), key);
   EXPECT_EQ(conflict.status, 409) << conflict.body;
-  EXPECT_EQ(error_of(conflict), "idempotency_conflict");
+  EXPECT_EQ(reason_of(conflict), "idempotency_conflict");
   auto dup = call("POST", "/v1/orders", order_json("o1"));
   EXPECT_EQ(dup.status, 409);
-  EXPECT_EQ(error_of(dup), "duplicate_order_id");
+  EXPECT_EQ(reason_of(dup), "duplicate_order_id");
   auto got = call("GET", "/v1/orders/o1");
   ASSERT_EQ(got.status, 200);
   auto view = parse<v1::OrderView>(got);
@@ -96,19 +98,19 @@ TEST_F(DispatchApiTest, BadOrdersAreRefusedWithTheReason) {
   auto unknown = call("POST", "/v1/orders",
                       R"({"order_id":"o1","merchant_id":"nope","dropoff_lat":52.02,"dropoff_lon":13.0})");
   EXPECT_EQ(unknown.status, 400);
-  EXPECT_EQ(error_of(unknown), "unknown_merchant");
+  EXPECT_EQ(reason_of(unknown), "unknown_merchant");
   auto coords = call("POST", "/v1/orders", order_json("o2", "", "52.02", "200.0"));
   EXPECT_EQ(coords.status, 400);
-  EXPECT_EQ(error_of(coords), "invalid_coordinates");
+  EXPECT_EQ(reason_of(coords), "invalid_coordinates");
   int64_t placed = clock.wall_ms();
   auto early = call("POST", "/v1/orders",
                     order_json("o3", R"(,"placed_ms":")" + std::to_string(placed) + R"(","ready_ms":")" +
                                          std::to_string(placed - 60'000) + "\""));
   EXPECT_EQ(early.status, 400);
-  EXPECT_EQ(error_of(early), "ready_before_placed");
+  EXPECT_EQ(reason_of(early), "ready_before_placed");
   auto json = call("POST", "/v1/orders", "{not json");
   EXPECT_EQ(json.status, 400);
-  EXPECT_EQ(error_of(json), "invalid_json");
+  EXPECT_EQ(reason_of(json), "invalid_json");
   auto typo = call("POST", "/v1/orders", R"({"order_idd":"o4"})");
   EXPECT_EQ(typo.status, 400);
   EXPECT_EQ(call("GET", "/v1/orders/missing").status, 404);
@@ -119,6 +121,22 @@ TEST_F(DispatchApiTest, BadOrdersAreRefusedWithTheReason) {
   EXPECT_EQ(stats.orders_created(), 0u);
   EXPECT_GE(stats.requests_rejected(), 3u);
   EXPECT_NE(metrics.render_prometheus().find("reason=\"invalid_json\""), std::string::npos);
+}
+
+TEST_F(DispatchApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
+  using tidewire::testing::expect_error_body;
+  add_merchant();
+  expect_error_body(call("POST", "/v1/orders", "{not json"), 400, "invalid_json");
+  expect_error_body(call("POST", "/v1/orders", R"({"order_idd":"o4"})"), 400, "unknown_key");
+  expect_error_body(call("GET", "/v1/orders/missing"), 404, "unknown_order");
+  expect_error_body(call("GET", "/v1/riders/nobody"), 404, "unknown_rider");
+  http::HeaderList key{{"Idempotency-Key", "k-9"}};
+  ASSERT_EQ(call("POST", "/v1/orders", order_json("o9"), key).status, 201);
+  expect_error_body(call("POST", "/v1/orders", order_json("o9", "", "52.03"), key), 409, "idempotency_conflict");
+  // Counts are JSON numbers.
+  auto stats = call("GET", "/v1/dispatch/stats").body;
+  EXPECT_NE(stats.find(R"("orders_created":1)"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(R"("merchants":1)"), std::string::npos) << stats;
 }
 
 TEST_F(DispatchApiTest, CancelAndStats) {

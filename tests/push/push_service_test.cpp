@@ -130,7 +130,8 @@ TEST_F(PushServiceTest, BadRequestsAreRefusedClearlyAndCounted) {
   add("rider-1");
   auto unknown = service_->push(request({"rider-1", "ghost"}), "");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.error().message.find("unknown_recipient"), std::string::npos);
+  EXPECT_EQ(unknown.error().reason, "unknown_recipient");
+  EXPECT_NE(unknown.error().message.find("ghost"), std::string::npos) << unknown.error().message;
   auto empty = request({"rider-1"});
   empty.set_body("");
   EXPECT_FALSE(service_->push(empty, "").ok());

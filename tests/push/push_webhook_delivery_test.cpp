@@ -123,7 +123,7 @@ TEST_F(WebhookDeliveryTest, HttpsAndMalformedWebhookUrlsAreRefusedAtRegistration
     r.set_webhook_url(url);
     auto put = service_->put_recipient("x", r);
     ASSERT_FALSE(put.ok()) << url;
-    EXPECT_NE(put.error().message.find("invalid_webhook_url"), std::string::npos);
+    EXPECT_EQ(put.error().reason, "invalid_webhook_url");
   }
 }
 

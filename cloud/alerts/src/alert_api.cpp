@@ -1,6 +1,12 @@
 #include "tidewire/alerts/alert_api.hpp"
 
+#include "tidewire/cloud/http_json.hpp"
+#include "tidewire/protocols/json.hpp"
+#include "tidewire/v1/alerts.pb.h"
+
 namespace tidewire::alerts {
+
+namespace http_json = cloud::http_json;
 
 void count_rule_reject(MetricsRegistry& metrics, const std::string& source, const std::string& reason) {
   metrics
@@ -21,47 +27,34 @@ Status AlertApi::install(http::Router& router) {
                     [this](const http::Request& r) { return delete_rule(r.params.at("id")); });
 }
 
-http::Response AlertApi::refuse(int status, const std::string& reason, const std::string& message) {
-  count_rule_reject(metrics_, "api", reason);
-  return http::error_response(status, reason, message);
+http::Response AlertApi::refuse(const Error& error) {
+  count_rule_reject(metrics_, "api", error.reason);
+  return http_json::error(error);
 }
 
 http::Response AlertApi::post_rule(const std::string& body) {
   auto parsed = parse_rule_json(body, RuleSource::kApi);
-  if (!parsed.rule) return refuse(400, parsed.error.reason, parsed.error.message);
+  if (!parsed.rule) return refuse(parsed.error);
   auto added = engine_.add_rule(*parsed.rule);
-  if (!added) {
-    switch (added.error().code) {
-      case ErrorCode::kConflict: return refuse(409, "conflict", added.error().message);
-      case ErrorCode::kInvalidArgument: return refuse(400, "invalid_argument", added.error().message);
-      default: return refuse(500, "store_failed", added.error().message);
-    }
-  }
-  return http::Response::json(*added ? 201 : 200, rule_to_json(*parsed.rule));
+  if (!added) return refuse(added.error());
+  return http_json::message(*added ? 201 : 200, to_proto(*parsed.rule));
 }
 
 http::Response AlertApi::list_rules() {
-  std::string out = "{\"rules\":[";
-  bool first = true;
+  v1::AlertRuleList list;
   for (const auto& view : engine_.rules()) {
-    std::string rule = rule_to_json(view.rule);
-    rule.pop_back();  // the closing brace: one more key follows
-    out += (first ? "" : ",") + rule + ",\"open_incidents\":" + std::to_string(view.open_incidents) + "}";
-    first = false;
+    auto* rule = list.add_rules();
+    *rule = to_proto(view.rule);
+    rule->set_open_incidents(protocols::count32(view.open_incidents));
   }
-  out += "]}";
-  return http::Response::json(200, std::move(out));
+  return http_json::message(200, list);
 }
 
 http::Response AlertApi::delete_rule(const std::string& rule_id) {
-  if (auto st = engine_.remove_rule(rule_id); !st) {
-    switch (st.error().code) {
-      case ErrorCode::kNotFound: return refuse(404, "not_found", st.error().message);
-      case ErrorCode::kConflict: return refuse(409, "conflict", st.error().message);
-      default: return refuse(500, "store_failed", st.error().message);
-    }
-  }
-  return http::Response::json(200, "{\"deleted\":" + http::json_quote(rule_id) + "}");
+  if (auto st = engine_.remove_rule(rule_id); !st) return refuse(st.error());
+  v1::AlertRuleDeleted deleted;
+  deleted.set_deleted(rule_id);
+  return http_json::message(200, deleted);
 }
 
 }  // namespace tidewire::alerts

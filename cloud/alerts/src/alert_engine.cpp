@@ -106,7 +106,7 @@ Expected<std::unique_ptr<AlertEngine>> AlertEngine::open(AlertStore& store, std:
 
 Expected<bool> AlertEngine::add_rule(AlertRule rule) {
   rule.source = RuleSource::kApi;
-  if (auto e = validate(rule)) return make_error(ErrorCode::kInvalidArgument, e->message);
+  if (auto st = validate(rule); !st) return st.error();
   std::lock_guard lock(mu_);
   if (auto it = rules_.find(rule.id); it != rules_.end()) {
     if (it->second.source == RuleSource::kApi && it->second == rule) return false;
@@ -125,10 +125,10 @@ Expected<bool> AlertEngine::add_rule(AlertRule rule) {
 Status AlertEngine::remove_rule(const std::string& rule_id) {
   std::lock_guard lock(mu_);
   auto it = rules_.find(rule_id);
-  if (it == rules_.end()) return make_error(ErrorCode::kNotFound, "no alert rule " + rule_id);
+  if (it == rules_.end()) return make_error(ErrorCode::kNotFound, "no alert rule " + rule_id, "unknown_rule");
   if (it->second.source == RuleSource::kFile) {
     return make_error(ErrorCode::kConflict,
-                      "alert rule " + rule_id + " comes from the rules file; remove it there and restart");
+                      "alert rule " + rule_id + " comes from the rules file; remove it there and restart", "file_rule");
   }
   if (auto st = store_.delete_rule(rule_id); !st) return st.error().with_context("delete alert rule " + rule_id);
   rules_.erase(it);

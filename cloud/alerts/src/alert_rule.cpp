@@ -39,12 +39,16 @@ std::string field_names(v1::DeviceKind kind) {
   return out;
 }
 
-std::optional<RuleError> check_duration(const char* key, int64_t v) {
+Error refused(const char* reason, std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, std::move(message), reason);
+}
+
+Status check_duration(const char* key, int64_t v) {
   if (v < 0 || v > kMaxDurationS) {
-    return RuleError{"bad_duration", std::string(key) + "=" + std::to_string(v) + " is out of range (0.." +
-                                         std::to_string(kMaxDurationS) + " seconds)"};
+    return refused("bad_duration", std::string(key) + "=" + std::to_string(v) + " is out of range (0.." +
+                                       std::to_string(kMaxDurationS) + " seconds)");
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace
@@ -90,60 +94,60 @@ const StatusField* find_status_field(v1::DeviceKind kind, std::string_view name)
   return nullptr;
 }
 
-std::optional<RuleError> validate(const AlertRule& r) {
+Status validate(const AlertRule& r) {
   if (!topics::valid_id(r.id)) {
-    return RuleError{"bad_id", "rule id '" + r.id.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]"};
+    return refused("bad_id", "rule id '" + r.id.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]");
   }
   if (r.site && !topics::valid_id(*r.site)) {
-    return RuleError{"bad_value", "site '" + r.site->substr(0, 64) + "' is not a valid site id"};
+    return refused("bad_value", "site '" + r.site->substr(0, 64) + "' is not a valid site id");
   }
   if (r.recipient_ids.empty() && r.tags.empty()) {
-    return RuleError{"no_recipients", "rule " + r.id + " names no recipients: give recipient_ids and/or tags"};
+    return refused("no_recipients", "rule " + r.id + " names no recipients: give recipient_ids and/or tags");
   }
   if (r.recipient_ids.size() + r.tags.size() > kMaxRecipients) {
-    return RuleError{"bad_value", "rule " + r.id + " names more than " + std::to_string(kMaxRecipients) +
-                                      " recipient ids and tags; use a tag"};
+    return refused("bad_value", "rule " + r.id + " names more than " + std::to_string(kMaxRecipients) +
+                                    " recipient ids and tags; use a tag");
   }
   for (const auto* list : {&r.recipient_ids, &r.tags}) {
     for (const auto& name : *list) {
       if (!topics::valid_id(name)) {
-        return RuleError{"bad_value",
-                         "recipient id or tag '" + name.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]"};
+        return refused("bad_value",
+                       "recipient id or tag '" + name.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]");
       }
     }
   }
   if (r.ttl_s > kMaxTtlS) {
-    return RuleError{"bad_value",
-                     "ttl_s=" + std::to_string(r.ttl_s) + " is over " + std::to_string(kMaxTtlS) + " (7 days)"};
+    return refused("bad_value",
+                   "ttl_s=" + std::to_string(r.ttl_s) + " is over " + std::to_string(kMaxTtlS) + " (7 days)");
   }
-  if (auto e = check_duration("after_s", r.after_s)) return e;
-  if (auto e = check_duration("for_s", r.for_s)) return e;
+  if (auto st = check_duration("after_s", r.after_s); !st) return st;
+  if (auto st = check_duration("for_s", r.for_s); !st) return st;
   switch (r.type) {
     case RuleType::kDeviceOffline:
-      if (r.after_s <= 0) return RuleError{"bad_duration", "device_offline rule " + r.id + " needs after_s > 0"};
+      if (r.after_s <= 0) return refused("bad_duration", "device_offline rule " + r.id + " needs after_s > 0");
       break;
     case RuleType::kStatusThreshold:
       if (!r.kind || *r.kind == v1::DEVICE_KIND_UNSPECIFIED) {
-        return RuleError{"unknown_field", "status_threshold rule " + r.id +
-                                              " needs a kind (poster, rider or encoder) to name its field"};
+        return refused("unknown_field",
+                       "status_threshold rule " + r.id + " needs a kind (poster, rider or encoder) to name its field");
       }
       if (!find_status_field(*r.kind, r.field)) {
         std::string known = field_names(*r.kind);
-        return RuleError{"unknown_field", "'" + r.field.substr(0, 64) + "' is not a " + topics::kind_name(*r.kind) +
-                                              " status field" + (known.empty() ? "" : " (known: " + known + ")")};
+        return refused("unknown_field", "'" + r.field.substr(0, 64) + "' is not a " + topics::kind_name(*r.kind) +
+                                            " status field" + (known.empty() ? "" : " (known: " + known + ")"));
       }
-      if (!std::isfinite(r.threshold)) return RuleError{"bad_value", "threshold must be a finite number"};
+      if (!std::isfinite(r.threshold)) return refused("bad_value", "threshold must be a finite number");
       break;
     case RuleType::kSiteOffline:
       if (!(r.offline_pct >= 0 && r.offline_pct < 100)) {
-        return RuleError{"bad_value", "offline_pct must be at least 0 and below 100"};
+        return refused("bad_value", "offline_pct must be at least 0 and below 100");
       }
       if (r.min_devices < 1 || r.min_devices > 1'000'000) {
-        return RuleError{"bad_value", "min_devices must be 1..1000000"};
+        return refused("bad_value", "min_devices must be 1..1000000");
       }
       break;
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace tidewire::alerts

@@ -18,10 +18,11 @@ Expected<std::vector<AlertRule>> load_rules_file(const std::string& path, Metric
   text << in.rdbuf();
   auto parsed = parse_rules_text(text.str());
   if (parsed.error) {
-    count_rule_reject(metrics, "file", parsed.error->error.reason);
-    return make_error(ErrorCode::kInvalidArgument, path + " line " + std::to_string(parsed.error->line) + ": " +
-                                                       parsed.error->error.message + " [" + parsed.error->error.reason +
-                                                       "]");
+    const Error& e = parsed.error->error;
+    count_rule_reject(metrics, "file", e.reason);
+    return make_error(ErrorCode::kInvalidArgument,
+                      path + " line " + std::to_string(parsed.error->line) + ": " + e.message + " [" + e.reason + "]",
+                      e.reason);
   }
   return std::move(parsed.rules);
 }

@@ -2,42 +2,11 @@
 
 #include <tuple>
 
-#include "json_body.hpp"
+#include "tidewire/cloud/http_json.hpp"
 
 namespace tidewire::dispatch {
-namespace {
 
-int status_of(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kMalformed: return 400;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kTooLarge: return 413;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kTimeout: return 504;
-    case ErrorCode::kIo:
-    case ErrorCode::kInternal: break;
-  }
-  return 500;
-}
-
-const char* generic_reason(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kMalformed: return "invalid_json";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kTooLarge: return "too_large";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kIo: return "store_failed";
-    case ErrorCode::kInternal: break;
-  }
-  return "internal";
-}
-
-}  // namespace
+namespace http_json = cloud::http_json;
 
 DispatchApi::DispatchApi(DispatchLoop& loop, MetricsRegistry& metrics, int64_t call_timeout_ms)
     : loop_(loop), metrics_(metrics), timeout_ms_(call_timeout_ms) {}
@@ -58,29 +27,28 @@ Status DispatchApi::install(http::Router& router) {
 }
 
 http::Response DispatchApi::refuse(const Error& error) {
-  std::string reason(reject_reason(error));
-  if (reason.empty()) {
-    reason = generic_reason(error.code);
-    // The book counts its own refusals; these are the HTTP layer's (bad JSON, busy, ...).
-    metrics_.counter("tw_dispatch_rejects_total", "Refused requests, by operation and reason",
-                     {{"op", "http"}, {"reason", reason}})
+  // The book counts its own refusals; these are the HTTP layer's (bad JSON, busy, ...).
+  if (reject_reason(error).empty()) {
+    metrics_
+        .counter("tw_dispatch_rejects_total", "Refused requests, by operation and reason",
+                 {{"op", "http"}, {"reason", error.reason}})
         .inc();
   }
-  return cloud::json::error(status_of(error.code), reason, error.message);
+  return http_json::error(error);
 }
 
 http::Response DispatchApi::put_merchant(const http::Request& req) {
   v1::Merchant body;
-  if (auto st = cloud::json::parse(req.body, body); !st) return refuse(st.error());
+  if (auto st = http_json::parse(req.body, body); !st) return refuse(st.error());
   Merchant m = merchant_from_proto(body);
   auto written = loop_.call([m](Dispatcher& d) { return d.put_merchant(m); }, timeout_ms_);
   if (!written) return refuse(written.error());
-  return cloud::json::message(*written == MerchantDirectory::Write::kCreated ? 201 : 200, body);
+  return http_json::message(*written == MerchantDirectory::Write::kCreated ? 201 : 200, body);
 }
 
 http::Response DispatchApi::create_order(const http::Request& req) {
   v1::OrderRequest body;
-  if (auto st = cloud::json::parse(req.body, body); !st) return refuse(st.error());
+  if (auto st = http_json::parse(req.body, body); !st) return refuse(st.error());
   std::string key = req.header("idempotency-key");
   auto placed = loop_.call(
       [body, key](Dispatcher& d) -> Expected<std::pair<v1::OrderView, bool>> {
@@ -90,14 +58,14 @@ http::Response DispatchApi::create_order(const http::Request& req) {
       },
       timeout_ms_);
   if (!placed) return refuse(placed.error());
-  return cloud::json::message(placed->second ? 200 : 201, placed->first);
+  return http_json::message(placed->second ? 200 : 201, placed->first);
 }
 
 http::Response DispatchApi::get_order(const http::Request& req) {
   std::string id = req.params.at("id");
   auto view = loop_.call([id](Dispatcher& d) { return d.view_order(id); }, timeout_ms_);
   if (!view) return refuse(view.error());
-  return cloud::json::message(200, *view);
+  return http_json::message(200, *view);
 }
 
 http::Response DispatchApi::cancel_order(const http::Request& req) {
@@ -105,20 +73,20 @@ http::Response DispatchApi::cancel_order(const http::Request& req) {
   std::string note = req.query_or("reason", "");
   auto view = loop_.call([id, note](Dispatcher& d) { return d.cancel_order(id, note); }, timeout_ms_);
   if (!view) return refuse(view.error());
-  return cloud::json::message(200, *view);
+  return http_json::message(200, *view);
 }
 
 http::Response DispatchApi::get_rider(const http::Request& req) {
   std::string id = req.params.at("id");
   auto view = loop_.call([id](Dispatcher& d) { return d.view_rider(id); }, timeout_ms_);
   if (!view) return refuse(view.error());
-  return cloud::json::message(200, *view);
+  return http_json::message(200, *view);
 }
 
 http::Response DispatchApi::stats(const http::Request&) {
   auto s = loop_.call([](Dispatcher& d) -> Expected<v1::DispatchStats> { return d.stats(); }, timeout_ms_);
   if (!s) return refuse(s.error());
-  return cloud::json::message(200, *s);
+  return http_json::message(200, *s);
 }
 
 }  // namespace tidewire::dispatch

@@ -9,6 +9,7 @@
 
 #include "region_rounds.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/protocols/json.hpp"
 
 namespace tidewire::dispatch {
 namespace {
@@ -133,8 +134,10 @@ Expected<v1::RiderView> Dispatcher::view_rider(const std::string& rider_id) cons
   const OfferRecord* offer = book_->pending_offer_of_rider(rider_id);
   auto c = rider_counters_.find(rider_id);
   if (!state && held.empty() && !offer && c == rider_counters_.end()) {
-    return make_error(ErrorCode::kNotFound, "unknown rider '" + rider_id.substr(0, 128) +
-                                                "' (a rider is known once its terminal reported a position)");
+    return make_error(
+        ErrorCode::kNotFound,
+        "unknown rider '" + rider_id.substr(0, 128) + "' (a rider is known once its terminal reported a position)",
+        "unknown_rider");
   }
   v1::RiderView v;
   v.set_rider_id(rider_id);
@@ -148,11 +151,11 @@ Expected<v1::RiderView> Dispatcher::view_rider(const std::string& rider_id) cons
   for (const Order* o : held) v.add_order_ids(o->order_id);
   if (offer) v.set_pending_offer_id(offer->offer_id);
   if (c != rider_counters_.end()) {
-    v.set_offers_received(c->second.offers_received);
-    v.set_offers_accepted(c->second.offers_accepted);
-    v.set_offers_declined(c->second.offers_declined);
-    v.set_offers_timed_out(c->second.offers_timed_out);
-    v.set_orders_delivered(c->second.orders_delivered);
+    v.set_offers_received(protocols::count32(c->second.offers_received));
+    v.set_offers_accepted(protocols::count32(c->second.offers_accepted));
+    v.set_offers_declined(protocols::count32(c->second.offers_declined));
+    v.set_offers_timed_out(protocols::count32(c->second.offers_timed_out));
+    v.set_orders_delivered(protocols::count32(c->second.orders_delivered));
   }
   return v;
 }
@@ -161,10 +164,10 @@ v1::DispatchStats Dispatcher::stats() const {
   v1::DispatchStats s;
   book_->fill_stats(s);
   s.set_policy(policy_name(options_.policy.kind));  // the default; regions are in the log and docs
-  s.set_riders_on_shift(riders_.size());
-  s.set_riders_available(riders_.available_count());
-  s.set_offers_bundled(offers_bundled_);
-  s.set_stale_accepts(stale_accepts_);
+  s.set_riders_on_shift(protocols::count32(riders_.size()));
+  s.set_riders_available(protocols::count32(riders_.available_count()));
+  s.set_offers_bundled(protocols::count32(offers_bundled_));
+  s.set_stale_accepts(protocols::count32(stale_accepts_));
   return s;
 }
 

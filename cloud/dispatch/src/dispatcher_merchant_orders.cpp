@@ -151,9 +151,7 @@ void Dispatcher::on_merchant_event(const v1::Envelope& envelope) {
   if (!placed) {
     // Counted by the book (op="create"); store failures and a full book are worth a retry
     // with the same idempotency_key, every other reason needs a different request.
-    std::string_view reason = reject_reason(placed.error());
-    std::string why =
-        reason.empty() ? (placed.error().code == ErrorCode::kIo ? "store_failed" : "internal") : std::string(reason);
+    const std::string& why = placed.error().reason;
     count_outcome(metrics_, "refused");
     TW_INFO(kLog, "order.create " << request->order_id() << " from merchant " << device
                                   << " refused: " << placed.error().message);

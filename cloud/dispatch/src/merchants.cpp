@@ -41,7 +41,7 @@ MerchantDirectory::MerchantDirectory(OrderStore& store, MetricsRegistry& metrics
 
 Error MerchantDirectory::refuse(const char* reason, const std::string& text) {
   metrics_.counter(reject::kMetric, reject::kMetricHelp, {{"op", "merchant"}, {"reason", reason}}).inc();
-  return make_error(ErrorCode::kInvalidArgument, std::string(reason) + ": " + text);
+  return make_error(ErrorCode::kInvalidArgument, text, reason);
 }
 
 Expected<MerchantDirectory::Write> MerchantDirectory::put(const Merchant& m) {
@@ -70,7 +70,9 @@ Expected<MerchantDirectory::Write> MerchantDirectory::put(const Merchant& m) {
         .counter("tw_dispatch_store_failures_total", "Dispatch writes that failed (nothing changed)",
                  {{"op", "merchant"}})
         .inc();
-    return st.error().with_context("store merchant " + m.merchant_id);
+    Error e = st.error().with_context("store merchant " + m.merchant_id);
+    e.reason = "store_failed";
+    return e;
   }
   bool created = it == merchants_.end();
   if (created) {

@@ -6,16 +6,13 @@
 
 #include "order_rejects.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/protocols/json.hpp"
 
 namespace tidewire::dispatch {
 
 std::string_view reject_reason(const Error& error) {
-  std::string_view msg = error.message;
-  auto colon = msg.find(": ");
-  if (colon == std::string_view::npos) return {};
-  std::string_view token = msg.substr(0, colon);
   for (std::string_view r : reject::kAll)
-    if (r == token) return r;
+    if (r == error.reason) return r;
   return {};
 }
 
@@ -40,14 +37,17 @@ Error OrderBook::refuse(const char* op, const char* reason, ErrorCode code, cons
   metrics_.counter(reject::kMetric, reject::kMetricHelp, {{"op", op}, {"reason", reason}}).inc();
   ++rejected_;
   TW_DEBUG("dispatch", op << " refused (" << reason << "): " << text);
-  return make_error(code, std::string(reason) + ": " + text);
+  return make_error(code, text, reason);
 }
 
 Error OrderBook::store_failed(const char* op, const Error& error) {
   metrics_.counter("tw_dispatch_store_failures_total", "Dispatch writes that failed (nothing changed)", {{"op", op}})
       .inc();
   TW_WARN("dispatch", op << ": order store failed, nothing changed: " << error.message);
-  return error.with_context(std::string("dispatch ") + op);
+  // Whatever the store called it: a client retries this with the same idempotency key.
+  Error e = error.with_context(std::string("dispatch ") + op);
+  e.reason = "store_failed";
+  return e;
 }
 
 Status OrderBook::commit(const char* op, OrderChange change) {
@@ -261,7 +261,7 @@ Expected<v1::OrderView> OrderBook::view(const std::string& order_id) {
   if (const Order* o = find(order_id)) return to_view(*o);
   auto stored = store_.find_order(order_id);
   if (!stored) return stored.error().with_context("read order " + order_id);
-  if (!*stored) return make_error(ErrorCode::kNotFound, "unknown order '" + order_id + "'");
+  if (!*stored) return make_error(ErrorCode::kNotFound, "unknown order '" + order_id + "'", reject::kUnknownOrder);
   return to_view(**stored);
 }
 
@@ -299,19 +299,20 @@ std::optional<int64_t> OrderBook::next_offer_expiry_ms() const {
 }
 
 void OrderBook::fill_stats(v1::DispatchStats& s) const {
-  s.set_orders_created(count(OrderState::kCreated));
-  s.set_orders_offered(count(OrderState::kOffered));
-  s.set_orders_assigned(count(OrderState::kAssigned));
-  s.set_orders_picked_up(count(OrderState::kPickedUp));
-  s.set_orders_delivered(count(OrderState::kDelivered));
-  s.set_orders_cancelled(count(OrderState::kCancelled));
-  s.set_offers_pending(offer_count(OfferState::kPending));
-  s.set_offers_accepted(offer_count(OfferState::kAccepted));
-  s.set_offers_declined(offer_count(OfferState::kDeclined));
-  s.set_offers_timed_out(offer_count(OfferState::kTimedOut));
-  s.set_offers_withdrawn(offer_count(OfferState::kWithdrawn));
-  s.set_requests_rejected(rejected_);
-  s.set_merchants(merchants_.size());
+  using protocols::count32;
+  s.set_orders_created(count32(count(OrderState::kCreated)));
+  s.set_orders_offered(count32(count(OrderState::kOffered)));
+  s.set_orders_assigned(count32(count(OrderState::kAssigned)));
+  s.set_orders_picked_up(count32(count(OrderState::kPickedUp)));
+  s.set_orders_delivered(count32(count(OrderState::kDelivered)));
+  s.set_orders_cancelled(count32(count(OrderState::kCancelled)));
+  s.set_offers_pending(count32(offer_count(OfferState::kPending)));
+  s.set_offers_accepted(count32(offer_count(OfferState::kAccepted)));
+  s.set_offers_declined(count32(offer_count(OfferState::kDeclined)));
+  s.set_offers_timed_out(count32(offer_count(OfferState::kTimedOut)));
+  s.set_offers_withdrawn(count32(offer_count(OfferState::kWithdrawn)));
+  s.set_requests_rejected(count32(rejected_));
+  s.set_merchants(count32(merchants_.size()));
 }
 
 }  // namespace tidewire::dispatch

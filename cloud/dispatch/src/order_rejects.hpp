@@ -1,6 +1,6 @@
 #pragma once
-// Reject reasons of the order side, one list: they label tw_dispatch_rejects_total and
-// start the message of every refusal, where reject_reason() finds them again.
+// Reject reasons of the order side, one list: they label tw_dispatch_rejects_total and are
+// the Error::reason of every refusal (the HTTP ErrorBody.reason, an OrderUpdate's reason).
 #include <string_view>
 
 namespace tidewire::dispatch::reject {

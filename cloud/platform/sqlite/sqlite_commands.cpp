@@ -101,7 +101,9 @@ Expected<CommandRecord> SqliteRegistry::command(const std::string& command_id) {
   st->bind(1, std::string_view(command_id));
   auto found = collect_commands(*st);
   if (!found) return found.error();
-  if (found->empty()) return make_error(ErrorCode::kNotFound, "unknown command '" + command_id + "'");
+  if (found->empty()) {
+    return make_error(ErrorCode::kNotFound, "unknown command '" + command_id + "'", "unknown_command");
+  }
   return std::move(found->front());
 }
 

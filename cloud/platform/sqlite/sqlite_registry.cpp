@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tidewire/protocols/codec.hpp"
+#include "tidewire/protocols/json.hpp"
 
 namespace tidewire::cloud {
 namespace {
@@ -73,7 +74,7 @@ v1::Device device_from_row(const sqlite::Statement& st, int64_t online_threshold
   d.set_online(st.column_int(4) != 0 && d.last_seen_ms() >= online_threshold_ms);
   d.set_boot_id(st.column_text(7));
   d.set_highest_seq(static_cast<uint64_t>(st.column_int(8)));
-  d.set_events_stored(static_cast<uint64_t>(st.column_int(9)));
+  d.set_events_stored(protocols::count32(static_cast<uint64_t>(st.column_int(9))));
   if (!st.column_is_null(10)) {
     // Written by us from a validated message; a row that no longer parses is shown without it.
     std::string blob = st.column_blob(10);
@@ -156,14 +157,14 @@ Expected<v1::FleetSummary> SqliteRegistry::summary() {
       "FROM devices GROUP BY kind, site");
   if (!st) return st.error();
   st->bind(1, online_threshold_ms());
-  std::map<std::string, std::pair<uint64_t, uint64_t>> by_kind, by_site;
+  std::map<std::string, std::pair<uint32_t, uint32_t>> by_kind, by_site;
   v1::FleetSummary out;
   while (true) {
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) break;
-    auto total = static_cast<uint64_t>(st->column_int(2));
-    auto online = static_cast<uint64_t>(st->column_int(3));
+    uint32_t total = protocols::count32(static_cast<uint64_t>(st->column_int(2)));
+    uint32_t online = protocols::count32(static_cast<uint64_t>(st->column_int(3)));
     auto& k = by_kind[topics::kind_name(static_cast<v1::DeviceKind>(st->column_int(0)))];
     k.first += total;
     k.second += online;
@@ -229,7 +230,7 @@ Expected<v1::Device> SqliteRegistry::device(const std::string& device_id) {
   st->bind(1, std::string_view(device_id));
   auto row = st->step();
   if (!row) return row.error();
-  if (!*row) return make_error(ErrorCode::kNotFound, "unknown device '" + device_id + "'");
+  if (!*row) return make_error(ErrorCode::kNotFound, "unknown device '" + device_id + "'", "unknown_device");
   return device_from_row(*st, online_threshold_ms());
 }
 

@@ -1,53 +1,44 @@
 #include "tidewire/push/push_api.hpp"
 
-#include "json_body.hpp"
+#include "tidewire/cloud/http_json.hpp"
 
 namespace tidewire::push {
-namespace {
 
-// "reason: detail" errors from the service become ErrorBody{error: reason, message}, with
-// the status the cloud maps every ErrorCode to.
-http::Response refuse(const Error& e) {
-  auto colon = e.message.find(": ");
-  std::string reason = e.code == ErrorCode::kMalformed       ? "invalid_json"
-                       : colon == std::string::npos ? "invalid"
-                                                    : e.message.substr(0, colon);
-  return cloud::json::error(cloud::json::error(e).status, reason, e.message);
-}
-
-}  // namespace
+namespace http_json = cloud::http_json;
 
 Status PushApi::install(http::Router& router) {
-  auto add = [&](const char* method, const char* pattern, http::Handler h) { return router.add(method, pattern, std::move(h)); };
+  auto add = [&](const char* method, const char* pattern, http::Handler h) {
+    return router.add(method, pattern, std::move(h));
+  };
   Status st = add("PUT", "/v1/recipients/{id}", [this](const http::Request& req) {
     v1::Recipient body;
-    if (auto p = cloud::json::parse(req.body, body); !p) return refuse(p.error());
+    if (auto p = http_json::parse(req.body, body); !p) return http_json::error(p.error());
     auto put = service_.put_recipient(req.params.at("id"), std::move(body));
-    if (!put) return refuse(put.error());
-    return cloud::json::message(put->second ? 201 : 200, put->first);
+    if (!put) return http_json::error(put.error());
+    return http_json::message(put->second ? 201 : 200, put->first);
   });
   if (!st) return st;
   st = add("GET", "/v1/recipients/{id}", [this](const http::Request& req) {
     auto r = service_.recipient(req.params.at("id"));
-    return r ? cloud::json::message(200, *r) : refuse(r.error());
+    return r ? http_json::message(200, *r) : http_json::error(r.error());
   });
   if (!st) return st;
   st = add("DELETE", "/v1/recipients/{id}", [this](const http::Request& req) {
     auto r = service_.delete_recipient(req.params.at("id"));
-    return r ? http::Response::json(204, "") : refuse(r.error());
+    return r ? http::Response::json(204, "") : http_json::error(r.error());
   });
   if (!st) return st;
   st = add("POST", "/v1/push", [this](const http::Request& req) {
     v1::PushRequest body;
-    if (auto p = cloud::json::parse(req.body, body); !p) return refuse(p.error());
+    if (auto p = http_json::parse(req.body, body); !p) return http_json::error(p.error());
     auto accepted = service_.push(body, req.header("idempotency-key"));
-    if (!accepted) return refuse(accepted.error());
-    return cloud::json::message(accepted->duplicate() ? 200 : 202, *accepted);
+    if (!accepted) return http_json::error(accepted.error());
+    return http_json::message(accepted->duplicate() ? 200 : 202, *accepted);
   });
   if (!st) return st;
   return add("GET", "/v1/push/{id}", [this](const http::Request& req) {
     auto v = service_.view(req.params.at("id"));
-    return v ? cloud::json::message(200, *v) : refuse(v.error());
+    return v ? http_json::message(200, *v) : http_json::error(v.error());
   });
 }
 

@@ -13,9 +13,7 @@ Status PushNotifier::notify(const v1::PushRequest& request, const std::string& k
   // The key was taken by this notice already, sent without recipients unknown at the time
   // (below); notice keys are their caller's own, so a conflict means "sent".
   if (accepted.error().code == ErrorCode::kConflict) return {};
-  if (accepted.error().code != ErrorCode::kInvalidArgument || request.recipient_ids().empty()) {
-    return accepted.error();
-  }
+  if (accepted.error().reason != "unknown_recipient") return accepted.error();
   v1::PushRequest known = request;
   known.clear_recipient_ids();
   std::vector<std::string> unknown;

@@ -9,6 +9,7 @@
 
 #include "push_store.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
 #include "webhook/webhook_sender.hpp"
@@ -24,7 +25,7 @@ constexpr size_t kMaxTags = 32;
 constexpr size_t kMaxKey = 128;
 
 Error invalid(const std::string& reason, const std::string& detail) {
-  return make_error(ErrorCode::kInvalidArgument, reason + ": " + detail);
+  return make_error(ErrorCode::kInvalidArgument, detail, reason);
 }
 
 bool printable(const std::string& s) {
@@ -42,10 +43,12 @@ Status check_tags(const google::protobuf::RepeatedPtrField<std::string>& tags) {
 }  // namespace
 
 Status validate(const PushOptions& o) {
-  if (o.default_ttl_ms <= 0 || o.default_ttl_ms > o.max_ttl_ms) return invalid("options", "default TTL must be 1 s..max TTL");
-  if (o.retry_base_ms <= 0 || o.retry_cap_ms < o.retry_base_ms) return invalid("options", "retry base must be > 0 and <= cap");
+  if (o.default_ttl_ms <= 0 || o.default_ttl_ms > o.max_ttl_ms)
+    return invalid("invalid_options", "push options: default TTL must be 1 s..max TTL");
+  if (o.retry_base_ms <= 0 || o.retry_cap_ms < o.retry_base_ms)
+    return invalid("invalid_options", "push options: retry base must be > 0 and <= cap");
   if (o.fanout_chunk == 0 || o.send_batch == 0 || o.rate_per_recipient_s <= 0 || o.burst_per_recipient < 1) {
-    return invalid("options", "chunk, batch, rate and burst must be positive");
+    return invalid("invalid_options", "push options: chunk, batch, rate and burst must be positive");
   }
   return {};
 }
@@ -141,7 +144,7 @@ Expected<v1::Recipient> PushService::recipient(const std::string& id) {
   std::lock_guard lock(mu_);
   auto r = store_.recipient(id);
   if (!r) return r.error();
-  if (!*r) return make_error(ErrorCode::kNotFound, "unknown_recipient: no recipient '" + id + "'");
+  if (!*r) return make_error(ErrorCode::kNotFound, "no recipient '" + id + "'", "unknown_recipient");
   return **r;
 }
 
@@ -149,7 +152,7 @@ Status PushService::delete_recipient(const std::string& id) {
   std::lock_guard lock(mu_);
   auto gone = store_.delete_recipient(id);
   if (!gone) return gone.error();
-  if (!*gone) return make_error(ErrorCode::kNotFound, "unknown_recipient: no recipient '" + id + "'");
+  if (!*gone) return make_error(ErrorCode::kNotFound, "no recipient '" + id + "'", "unknown_recipient");
   return {};
 }
 
@@ -262,7 +265,8 @@ Expected<v1::PushAccepted> PushService::accept_locked(const PendingPush& p, int6
       if (!n) return n.error();
       if (*n && (*n)->fingerprint != p.fingerprint) {
         reject("api", "idempotency_conflict");
-        return make_error(ErrorCode::kConflict, "idempotency_conflict: key '" + key + "' was used for another request");
+        return make_error(ErrorCode::kConflict, "Idempotency-Key '" + key + "' was used for another request",
+                          "idempotency_conflict");
       }
       metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "duplicate"}}).inc();
       v1::PushAccepted a;
@@ -299,7 +303,7 @@ Expected<v1::PushAccepted> PushService::accept_locked(const PendingPush& p, int6
   if (!queued) return queued.error();
   v1::PushAccepted a;
   a.set_notification_id(n.id);
-  a.set_recipients(*queued);
+  a.set_recipients(protocols::count32(*queued));
   return a;
 }
 
@@ -307,7 +311,9 @@ Expected<v1::NotificationView> PushService::view(const std::string& notification
   std::lock_guard lock(mu_);
   auto n = store_.notification(notification_id);
   if (!n) return n.error();
-  if (!*n) return make_error(ErrorCode::kNotFound, "unknown_notification: no notification '" + notification_id + "'");
+  if (!*n) {
+    return make_error(ErrorCode::kNotFound, "no notification '" + notification_id + "'", "unknown_notification");
+  }
   v1::NotificationView v;
   v.set_notification_id((*n)->id);
   *v.mutable_request() = (*n)->request;
@@ -318,10 +324,10 @@ Expected<v1::NotificationView> PushService::view(const std::string& notification
   if (!counts) return counts.error();
   uint64_t total = 0;
   for (auto [state, count] : *counts) {
-    (*v.mutable_by_state())[v1::DeliveryState_Name(static_cast<v1::DeliveryState>(state))] = count;
+    (*v.mutable_by_state())[v1::DeliveryState_Name(static_cast<v1::DeliveryState>(state))] = protocols::count32(count);
     total += count;
   }
-  v.set_recipients(total);
+  v.set_recipients(protocols::count32(total));
   auto rows = store_.deliveries_of(notification_id, options_.view_limit);
   if (!rows) return rows.error();
   for (const auto& d : *rows) {

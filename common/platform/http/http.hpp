@@ -47,9 +47,17 @@ using Handler = std::function<Response(const Request&)>;
 // \u-escaped and invalid UTF-8 is replaced by U+FFFD, so the output always parses.
 std::string json_quote(std::string_view text);
 
-// The error body every tidewire HTTP service answers with (it is the JSON mapping of
-// tidewire.v1.ErrorBody): {"status": 404, "error": "not_found", "message": "..."}.
-Response error_response(int status, std::string_view error, std::string_view message);
+// The short name of an HTTP status, ErrorBody.error: 400 "bad_request", 404 "not_found",
+// 405 "method_not_allowed", 409 "conflict", 413 "payload_too_large", 500 "internal", ...
+const char* status_name(int status);
+
+// The error body every tidewire HTTP service answers with, the JSON mapping of
+// tidewire.v1.ErrorBody: {"status":404,"error":"not_found","message":"...","reason":"no_route"}.
+// This is for the server's and router's own refusals (no route, bad target, body too
+// large): tw_http does not link protobuf, so it writes the same bytes by hand. Handlers
+// answer an Error through cloud::http_json::error (tidewire/cloud/http_json.hpp), which
+// prints that message through protobuf; tests/cloud/http_json_test.cpp holds the two equal.
+Response error_response(int status, std::string_view reason, std::string_view message);
 
 // RFC 3986 percent-decoding; `plus_as_space` for query strings (form encoding).
 // A '%' not followed by two hex digits is an error, not passed through.

@@ -98,9 +98,26 @@ std::string json_quote(std::string_view text) {
   return out;
 }
 
-Response error_response(int status, std::string_view error, std::string_view message) {
-  std::string body = "{\"status\":" + std::to_string(status) + ",\"error\":" + json_quote(error) +
-                     ",\"message\":" + json_quote(message) + "}";
+const char* status_name(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "conflict";
+    case 413: return "payload_too_large";
+    case 431: return "header_too_large";
+    case 500: return "internal";
+    case 503: return "unavailable";
+    case 504: return "timeout";
+    default: break;
+  }
+  return status >= 500 ? "server_error" : "client_error";
+}
+
+Response error_response(int status, std::string_view reason, std::string_view message) {
+  // Field order and spelling as protobuf prints tidewire.v1.ErrorBody (by field number).
+  std::string body = "{\"status\":" + std::to_string(status) + ",\"error\":" + json_quote(status_name(status)) +
+                     ",\"message\":" + json_quote(message) + ",\"reason\":" + json_quote(reason) + "}";
   return Response::json(status, std::move(body));
 }
 

@@ -65,17 +65,17 @@ Response Router::dispatch(Request& request, std::string& route) const {
   size_t q = target.find('?');
   request.path = std::string(target.substr(0, q));
   if (request.path.empty() || request.path[0] != '/') {
-    return error_response(400, "bad_request", "request target must be an absolute path such as /v1/devices");
+    return error_response(400, "invalid_target", "request target must be an absolute path such as /v1/devices");
   }
   if (q != std::string_view::npos) {
     auto query = parse_query(target.substr(q + 1));
-    if (!query) return error_response(400, "bad_request", query.error().message);
+    if (!query) return error_response(400, "invalid_query", query.error().message);
     request.query = std::move(*query);
   }
   std::vector<std::string> segments;
   for (auto part : split_path(request.path)) {
     auto decoded = percent_decode(part, false);
-    if (!decoded) return error_response(400, "bad_request", "path: " + decoded.error().message);
+    if (!decoded) return error_response(400, "invalid_path", "path: " + decoded.error().message);
     segments.push_back(std::move(*decoded));
   }
 
@@ -110,7 +110,7 @@ Response Router::dispatch(Request& request, std::string& route) const {
     res.headers.emplace_back("Allow", allow);
     return res;
   }
-  return error_response(404, "not_found", "no route for " + shown);
+  return error_response(404, "no_route", "no route for " + shown);
 }
 
 }  // namespace tidewire::http

@@ -135,7 +135,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) {
       server_.count_reject("body_too_large");
       return reply_and_close(
-          error_response(413, "payload_too_large",
+          error_response(413, "body_too_large",
                          "request body exceeds the limit of " + std::to_string(options().max_body_bytes) + " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
@@ -154,7 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       server_.count_reject("bad_request");
-      return reply_and_close(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
+      return reply_and_close(error_response(400, "malformed_http", "malformed HTTP request: " + ec.message()));
     }
     close();  // peer closed or reset: nothing to answer
   }

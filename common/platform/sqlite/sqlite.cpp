@@ -4,8 +4,11 @@
 
 namespace tidewire::sqlite {
 namespace {
+// Every store in the tree sits on this file; callers and HTTP answers see "store_failed".
+constexpr const char* kReason = "store_failed";
+
 Error db_error(sqlite3* db, const std::string& what) {
-  return make_error(ErrorCode::kIo, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
+  return make_error(ErrorCode::kIo, what + ": " + (db ? sqlite3_errmsg(db) : "no database"), kReason);
 }
 }  // namespace
 
@@ -125,7 +128,7 @@ Status Database::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown";
     sqlite3_free(err);
-    return make_error(ErrorCode::kIo, "exec '" + sql.substr(0, 60) + "': " + msg);
+    return make_error(ErrorCode::kIo, "exec '" + sql.substr(0, 60) + "': " + msg, kReason);
   }
   return {};
 }

@@ -19,18 +19,36 @@ enum class ErrorCode {
   kInternal,
 };
 
+// snake_case name of a code ("not_found"); also the reason of an Error whose creator gave none.
 const char* to_string(ErrorCode code);
 
+// An error carries two things: `message` for a person (what went wrong and what to do) and
+// `reason` for a program, a short snake_case token ("unknown_recipient",
+// "idempotency_conflict") that HTTP error bodies and metric labels carry. The reason is
+// set where the error is created and travels with it; nobody parses it out of the message.
+// Without one, the reason is the code's name (to_string(code)).
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  std::string reason;  // never empty once constructed from a code
 
-  // Prefixes what was being done: "spool insert: disk I/O error".
-  Error with_context(const std::string& what) const { return {code, what + ": " + message}; }
-  std::string describe() const { return std::string(to_string(code)) + ": " + message; }
+  Error() = default;  // only the placeholder inside an ok Status: no string work on the hot path
+  Error(ErrorCode error_code, std::string text, std::string why = {})
+      : code(error_code), message(std::move(text)), reason(why.empty() ? to_string(error_code) : std::move(why)) {}
+
+  // Prefixes what was being done: "spool insert: disk I/O error". The reason stays.
+  Error with_context(const std::string& what) const { return {code, what + ": " + message, reason}; }
+  // "not_found: ..." or, with a reason of its own, "not_found (unknown_recipient): ...".
+  std::string describe() const {
+    std::string out = to_string(code);
+    if (reason != out) out += " (" + reason + ")";
+    return out + ": " + message;
+  }
 };
 
-inline Error make_error(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+inline Error make_error(ErrorCode code, std::string message, std::string reason = {}) {
+  return {code, std::move(message), std::move(reason)};
+}
 
 template <typename T>
 class [[nodiscard]] Expected {

@@ -1,11 +1,12 @@
 #pragma once
 // The alert rules HTTP API (docs/alerts.md), installed on the cloud's router:
 //   POST   /v1/alert-rules       one rule as JSON -> 201 (created) / 200 (same rule again)
-//   GET    /v1/alert-rules       {"rules": [rule + "open_incidents"]}
-//   DELETE /v1/alert-rules/{id}  -> 200; 404 unknown; 409 a rules-file rule
-// Errors are the ErrorBody shape with the rule error's reason as `error` (invalid_json,
-// unknown_type, unknown_field, bad_duration, no_recipients, ...); every refusal counts in
-// tw_alert_rule_rejects_total{source="api",reason}.
+//   GET    /v1/alert-rules       AlertRuleList: {"rules": [rule with "open_incidents"]}
+//   DELETE /v1/alert-rules/{id}  -> 200 AlertRuleDeleted; 404 unknown; 409 a rules-file rule
+// Bodies are tidewire.v1.AlertRule (alerts.proto) through protobuf's JSON mapping; errors
+// are the cloud's ErrorBody (tidewire/cloud/http_json.hpp) with the rule error's reason
+// (invalid_json, unknown_type, unknown_field, bad_duration, no_recipients, ...); every
+// refusal counts in tw_alert_rule_rejects_total{source="api",reason}.
 #include <string>
 
 #include "http/router.hpp"
@@ -25,7 +26,7 @@ class AlertApi {
   http::Response delete_rule(const std::string& rule_id);
 
  private:
-  http::Response refuse(int status, const std::string& reason, const std::string& message);
+  http::Response refuse(const Error& error);
 
   AlertEngine& engine_;
   MetricsRegistry& metrics_;

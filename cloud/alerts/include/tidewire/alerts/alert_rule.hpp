@@ -1,7 +1,8 @@
 #pragma once
 // Alert rules over fleet state (docs/alerts.md): what a rule says, the status fields a
-// threshold rule may watch, and the one JSON shape rules have in the rules file (one rule
-// per line) and in POST /v1/alert-rules bodies.
+// threshold rule may watch, and the rule's one schema, tidewire.v1.AlertRule
+// (protocols/proto/tidewire/v1/alerts.proto), whose JSON mapping is the rules file's line,
+// the POST /v1/alert-rules body and the stored row.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tidewire/common/expected.hpp"
+#include "tidewire/v1/alerts.pb.h"
 #include "tidewire/v1/device.pb.h"
 #include "tidewire/v1/push.pb.h"
 
@@ -63,25 +65,30 @@ inline constexpr uint32_t kMaxTtlS = 7 * 24 * 3600;  // the push service's limit
 inline constexpr int64_t kMaxDurationS = 30LL * 24 * 3600;
 inline constexpr size_t kMaxRecipients = 64;
 
-// A refused rule: `reason` is a short label for metrics and the HTTP `error` field
-// (invalid_json, unknown_type, unknown_field, bad_duration, no_recipients, ...); `message`
-// says what was wrong and what to write instead.
-struct RuleError {
-  std::string reason;
-  std::string message;
-};
+// A refused rule is an Error (kInvalidArgument, kMalformed for JSON that does not parse)
+// whose `reason` labels tw_alert_rule_rejects_total and the HTTP ErrorBody.reason
+// (invalid_json, unknown_key, unknown_type, unknown_field, bad_duration, no_recipients,
+// bad_value, bad_id, duplicate_id) and whose `message` says what to write instead.
 
 // Checks every field; the first problem found is the answer.
-std::optional<RuleError> validate(const AlertRule& rule);
+Status validate(const AlertRule& rule);
 
-// One rule from a JSON object (docs/alerts.md has the keys). Unknown keys are errors so a
-// typo ("treshold") does not silently make a rule that never fires.
+// The schema's form and back. from_proto turns the strings (type, kind, op, priority) into
+// the domain's types and refuses a key that does not belong to the rule's type
+// (unknown_key), so a stray "threshold" on a device_offline rule is not silently ignored;
+// `source` and `open_incidents` are the cloud's to set and are ignored. It does not call
+// validate().
+v1::AlertRule to_proto(const AlertRule& rule);
+Expected<AlertRule> from_proto(const v1::AlertRule& proto, RuleSource source);
+
+// One rule from its JSON (docs/alerts.md has the keys), validated. Unknown keys are errors
+// so a typo ("treshold") does not silently make a rule that never fires.
 struct ParsedRule {
   std::optional<AlertRule> rule;
-  RuleError error;  // when !rule
+  Error error;  // when !rule
 };
 ParsedRule parse_rule_json(std::string_view json, RuleSource source);
-// The same object back, as the API lists it (with "source").
+// The same rule as one line of JSON, with "source": what the alert store keeps.
 std::string rule_to_json(const AlertRule& rule);
 
 // A rules file: one JSON object per line; blank lines and lines starting with '#' are
@@ -89,7 +96,7 @@ std::string rule_to_json(const AlertRule& rule);
 // the typo), naming its line number. Duplicate ids are an error too.
 struct FileError {
   int line = 0;
-  RuleError error;
+  Error error;
 };
 struct ParsedFile {
   std::vector<AlertRule> rules;

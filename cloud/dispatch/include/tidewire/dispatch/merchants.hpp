@@ -39,7 +39,7 @@ class MerchantDirectory {
   enum class Write { kCreated, kUpdated, kUnchanged };
   // Registers or moves a merchant (HTTP 201 for kCreated, 200 otherwise). Errors:
   // kInvalidArgument (bad id, name or coordinates), kUnavailable (directory full),
-  // kIo (store). The message starts with the reject reason (see reject_reason()).
+  // kIo (store). A refusal's Error::reason is its reject reason (see reject_reason()).
   Expected<Write> put(const Merchant& merchant);
 
   const Merchant* find(const std::string& merchant_id) const;

@@ -10,8 +10,8 @@
 // checks the request, writes the whole transition to the OrderStore in one transaction,
 // and only then changes memory and returns the notifications to publish. A refused
 // request or a failed write changes nothing. Refusals are counted in
-// tw_dispatch_rejects_total{op,reason}; their Error message starts with the reason
-// ("unknown_merchant: ..."), which reject_reason() extracts for an HTTP ErrorBody.
+// tw_dispatch_rejects_total{op,reason}; the same reason is their Error::reason
+// ("unknown_merchant"), next to a message that says what to fix.
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -85,8 +85,8 @@ struct OfferMade {
   Transition transition;
 };
 
-// The reason token at the start of an OrderBook / MerchantDirectory error message, e.g.
-// "unknown_merchant"; empty when the error is not a refusal (store failure, ...).
+// The reason of an OrderBook / MerchantDirectory refusal, e.g. "unknown_merchant"; empty
+// when the error is not one of their refusals (store failure, busy, ...).
 std::string_view reject_reason(const Error& error);
 
 class OrderBook {
