@@ -22,7 +22,8 @@ class WebhookDeliveryTest : public ::testing::Test {
   void SetUp() override {
     auto dir = std::filesystem::temp_directory_path() / ("tw-push-wh-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    auto s = PushStore::open((dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string());
+    auto s = PushStore::open(
+        (dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string());
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     http::Router router;

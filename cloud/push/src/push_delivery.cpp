@@ -5,8 +5,8 @@
 #include <map>
 
 #include "push_store.hpp"
-#include "tidewire/protocols/json.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/protocols/json.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
 
@@ -33,7 +33,9 @@ v1::PushDelivery to_wire(const StoredNotification& n, const Delivery& d) {
   return p;
 }
 
-bool live(v1::DeliveryState s) { return s == v1::DELIVERY_STATE_QUEUED || s == v1::DELIVERY_STATE_SENT; }
+bool live(v1::DeliveryState s) {
+  return s == v1::DELIVERY_STATE_QUEUED || s == v1::DELIVERY_STATE_SENT;
+}
 
 }  // namespace
 
@@ -111,7 +113,8 @@ void PushService::expire_locked(int64_t now) {
     bool silent = streak >= options_.silent_after;
     if (silent && !(*r)->silent()) {
       metrics_.counter("tw_push_silent_recipients_total", "Recipients marked silent (never receipt)").inc();
-      TW_WARN(kLog, "recipient " << rid << " let " << streak << " notifications expire without a receipt: marked silent");
+      TW_WARN(kLog,
+              "recipient " << rid << " let " << streak << " notifications expire without a receipt: marked silent");
     }
     (void)store_.set_streak(rid, streak, silent);
   }
@@ -174,7 +177,8 @@ void PushService::send_due_locked(int64_t now) {
       } else {
         std::string json = protocols::to_json(wire);
         std::string nid = d.notification_id, rid = d.recipient_id;
-        sent = webhooks_->post(r->webhook_url(), std::move(json), {{"Idempotency-Key", nid}, {"X-Tidewire-Recipient", rid}},
+        sent = webhooks_->post(r->webhook_url(), std::move(json),
+                               {{"Idempotency-Key", nid}, {"X-Tidewire-Recipient", rid}},
                                [this, nid, rid](bool ok, bool permanent, const std::string& detail) {
                                  on_webhook_result(nid, rid, ok, permanent, detail);
                                });
@@ -189,7 +193,8 @@ void PushService::send_due_locked(int64_t now) {
       // in-flight window is full or the broker is down: the rest of this tick would be
       // refused too, so stop here and leave them due for the next tick, in order. A
       // refused webhook post (its queue full) waits the base delay.
-      metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
+      metrics_
+          .counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
           .inc();
       d.detail = sent.error().message;
       if (!webhook) {
@@ -200,7 +205,8 @@ void PushService::send_due_locked(int64_t now) {
       (void)store_.update(d);
       continue;
     }
-    metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "sent"}}).inc();
+    metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "sent"}})
+        .inc();
     if (d.attempts > 0) metrics_.counter("tw_push_resends_total", "Re-sends of unreceipted deliveries").inc();
     d.state = v1::DELIVERY_STATE_SENT;
     d.attempts += 1;
@@ -305,8 +311,9 @@ void PushService::on_receipt_locked(const std::string& recipient, const std::str
     metrics_.counter("tw_push_receipts_total", "Receipts, by kind", {{"kind", "duplicate"}}).inc();
     return;  // a repeated or late receipt (expired, collapsed): absorbed
   }
-  metrics_.counter("tw_push_receipts_total", "Receipts, by kind",
-                   {{"kind", receipt.kind() == v1::RECEIPT_KIND_OPENED ? "opened" : "delivered"}})
+  metrics_
+      .counter("tw_push_receipts_total", "Receipts, by kind",
+               {{"kind", receipt.kind() == v1::RECEIPT_KIND_OPENED ? "opened" : "delivered"}})
       .inc();
   if (auto st = store_.update(row); !st) TW_WARN(kLog, "cannot record a receipt: " << st.error().message);
   auto r = store_.recipient(recipient);

@@ -91,13 +91,16 @@ Expected<std::unique_ptr<PushStore>> PushStore::open(const std::string& path) {
   return store;
 }
 
-Status PushStore::migrate() { return db_->exec(kSchema); }
+Status PushStore::migrate() {
+  return db_->exec(kSchema);
+}
 
 Status PushStore::put_recipient(const v1::Recipient& r) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
-  auto put = db_->cached("INSERT INTO push_recipients(id, body) VALUES(?1, ?2) "
-                          "ON CONFLICT(id) DO UPDATE SET body = excluded.body");
+  auto put = db_->cached(
+      "INSERT INTO push_recipients(id, body) VALUES(?1, ?2) "
+      "ON CONFLICT(id) DO UPDATE SET body = excluded.body");
   if (!put) return put.error();
   std::string body;
   r.SerializeToString(&body);
@@ -136,7 +139,8 @@ Expected<bool> PushStore::delete_recipient(const std::string& id) {
   if (!tags) return tags.error();
   if (auto st = tags->bind(1, id).run(); !st) return st.error();
   auto fail = db_->cached(std::string("UPDATE push_deliveries SET state = 6, detail = 'recipient deleted' "
-                                       "WHERE recipient_id = ?1 AND state IN ") + kLiveStates);
+                                      "WHERE recipient_id = ?1 AND state IN ") +
+                          kLiveStates);
   if (!fail) return fail.error();
   if (auto st = fail->bind(1, id).run(); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
@@ -197,7 +201,7 @@ Expected<std::optional<std::string>> PushStore::notification_by_key(const std::s
 
 Expected<std::vector<StoredNotification>> PushStore::pending_fanouts(size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kNotificationColumns +
-                        " FROM push_notifications WHERE fanout_done = 0 ORDER BY created_ms LIMIT ?1");
+                       " FROM push_notifications WHERE fanout_done = 0 ORDER BY created_ms LIMIT ?1");
   if (!s) return s.error();
   s->bind(1, static_cast<int64_t>(limit));
   std::vector<StoredNotification> out;
@@ -246,10 +250,11 @@ Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::v
       "INSERT INTO push_inbox(recipient_id, last_seq) VALUES(?1, 1) "
       "ON CONFLICT(recipient_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
   auto collapse = db_->cached(std::string("UPDATE push_deliveries SET state = 7, ended_ms = ?3, detail = ?4 "
-                                           "WHERE recipient_id = ?1 AND collapse_key = ?2 AND collapse_key != '' "
-                                           "AND state IN ") + kLiveStates);
+                                          "WHERE recipient_id = ?1 AND collapse_key = ?2 AND collapse_key != '' "
+                                          "AND state IN ") +
+                              kLiveStates);
   auto insert = db_->cached(std::string("INSERT OR IGNORE INTO push_deliveries(") + kDeliveryColumns +
-                             ") VALUES(?1, ?2, ?3, 1, 0, ?4, ?4, 0, 0, 0, 0, ?5, ?6, ?7, '')");
+                            ") VALUES(?1, ?2, ?3, 1, 0, ?4, ?4, 0, 0, 0, 0, ?5, ?6, ?7, '')");
   auto exists = db_->cached("SELECT 1 FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!seq) return seq.error();
   if (!collapse) return collapse.error();
@@ -264,7 +269,11 @@ Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::v
     if (!found) return found.error();
     if (*found) continue;  // a resumed fan-out reaching someone already queued
     if (!n.request.collapse_key().empty()) {
-      if (auto st = collapse->bind(1, rid).bind(2, n.request.collapse_key()).bind(3, now_ms).bind(4, "replaced by " + n.id).run();
+      if (auto st = collapse->bind(1, rid)
+                        .bind(2, n.request.collapse_key())
+                        .bind(3, now_ms)
+                        .bind(4, "replaced by " + n.id)
+                        .run();
           !st) {
         return st.error();
       }
@@ -292,7 +301,7 @@ Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::v
 
 Expected<std::vector<Delivery>> PushStore::due(int64_t now_ms, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
-                        kLiveStates + " AND next_ms <= ?1 ORDER BY priority DESC, next_ms LIMIT ?2");
+                       kLiveStates + " AND next_ms <= ?1 ORDER BY priority DESC, next_ms LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
   return read_deliveries(*s);
@@ -301,7 +310,7 @@ Expected<std::vector<Delivery>> PushStore::due(int64_t now_ms, size_t limit) {
 Expected<std::optional<Delivery>> PushStore::delivery(const std::string& notification_id,
                                                       const std::string& recipient_id) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
-                        " FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
+                       " FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!s) return s.error();
   s->bind(1, notification_id).bind(2, recipient_id);
   auto rows = read_deliveries(*s);
@@ -330,7 +339,7 @@ Status PushStore::update(const Delivery& d) {
 
 Expected<std::vector<Delivery>> PushStore::expire(int64_t now_ms, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
-                        kLiveStates + " AND expires_ms <= ?1 LIMIT ?2");
+                       kLiveStates + " AND expires_ms <= ?1 LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
   auto rows = read_deliveries(*s);
@@ -349,16 +358,19 @@ Expected<std::vector<Delivery>> PushStore::expire(int64_t now_ms, size_t limit) 
 Expected<std::vector<Delivery>> PushStore::inbox(const std::string& recipient_id, uint64_t after_seq, int64_t now_ms,
                                                  size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
-                        " FROM push_deliveries WHERE recipient_id = ?1 AND inbox_seq > ?2 AND state IN (1, 2, 3, 4) "
-                        "AND expires_ms > ?3 ORDER BY inbox_seq LIMIT ?4");
+                       " FROM push_deliveries WHERE recipient_id = ?1 AND inbox_seq > ?2 AND state IN (1, 2, 3, 4) "
+                       "AND expires_ms > ?3 ORDER BY inbox_seq LIMIT ?4");
   if (!s) return s.error();
-  s->bind(1, recipient_id).bind(2, static_cast<int64_t>(after_seq)).bind(3, now_ms).bind(4, static_cast<int64_t>(limit));
+  s->bind(1, recipient_id)
+      .bind(2, static_cast<int64_t>(after_seq))
+      .bind(3, now_ms)
+      .bind(4, static_cast<int64_t>(limit));
   return read_deliveries(*s);
 }
 
 Expected<std::vector<Delivery>> PushStore::deliveries_of(const std::string& notification_id, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
-                        " FROM push_deliveries WHERE notification_id = ?1 ORDER BY recipient_id LIMIT ?2");
+                       " FROM push_deliveries WHERE notification_id = ?1 ORDER BY recipient_id LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, notification_id).bind(2, static_cast<int64_t>(limit));
   return read_deliveries(*s);

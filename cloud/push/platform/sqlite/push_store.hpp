@@ -25,8 +25,8 @@ struct StoredNotification {
   int64_t created_ms = 0;
   int64_t expires_ms = 0;
   std::string idempotency_key;
-  std::string fingerprint;       // deterministic request bytes, for key reuse checks
-  std::string fanout_cursor;     // last recipient id expanded from the tags
+  std::string fingerprint;    // deterministic request bytes, for key reuse checks
+  std::string fanout_cursor;  // last recipient id expanded from the tags
   bool fanout_done = false;
 };
 
@@ -38,7 +38,7 @@ struct Delivery {
   uint32_t attempts = 0;
   int64_t next_ms = 0;  // when a QUEUED/SENT delivery is (re)sent next
   int64_t queued_ms = 0, sent_ms = 0, delivered_ms = 0, opened_ms = 0, ended_ms = 0;
-  int priority = 0;     // copied from the notification, for ordering
+  int priority = 0;  // copied from the notification, for ordering
   int64_t expires_ms = 0;
   std::string collapse_key;
   std::string detail;
@@ -53,8 +53,8 @@ class PushStore {
   Expected<std::optional<v1::Recipient>> recipient(const std::string& id);
   Expected<bool> delete_recipient(const std::string& id);  // its open deliveries -> FAILED
   // Up to `limit` recipient ids with any of `tags`, greater than `after`, ascending.
-  Expected<std::vector<std::string>> recipients_with_tags(const std::vector<std::string>& tags, const std::string& after,
-                                                          size_t limit);
+  Expected<std::vector<std::string>> recipients_with_tags(const std::vector<std::string>& tags,
+                                                          const std::string& after, size_t limit);
   Status set_streak(const std::string& id, uint32_t streak, bool silent);
 
   // Notifications.
@@ -70,8 +70,8 @@ class PushStore {
   Expected<size_t> queue(const StoredNotification& n, const std::vector<std::string>& recipients, int64_t now_ms,
                          bool insert_notification);
   // The same writes inside the caller's begin() (a group commit of API requests).
-  Expected<size_t> queue_rows(const StoredNotification& n, const std::vector<std::string>& recipients,
-                              int64_t now_ms, bool insert_notification);
+  Expected<size_t> queue_rows(const StoredNotification& n, const std::vector<std::string>& recipients, int64_t now_ms,
+                              bool insert_notification);
 
   // Deliveries.
   // QUEUED or SENT deliveries whose next_ms <= now, HIGH first, then by next_ms.
