@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "push_store.hpp"
+#include "sqlite/sqlite_push_store.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/protocols/topics.hpp"
 
@@ -31,7 +31,7 @@ class PushServiceTest : public ::testing::Test {
   }
   void open() {
     service_.reset();
-    auto s = PushStore::open(path_);
+    auto s = SqlitePushStore::open(path_);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     service_ = std::make_unique<PushService>(*store_, mqtt_, nullptr, clock_, random_, metrics_, options_);

@@ -7,10 +7,10 @@
 #include <cctype>
 #include <cstdio>
 
-#include "push_store.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
+#include "tidewire/push/push_store.hpp"
 #include "webhook/webhook_sender.hpp"
 
 namespace tidewire::push {
@@ -242,7 +242,7 @@ void PushService::commit_group(const std::vector<PendingPush*>& group) {
       auto savepoint = store_.savepoint();
       auto r = savepoint->begun() ? accept_locked(*p, now) : Expected<v1::PushAccepted>(savepoint->begun().error());
       if (r) {
-        if (auto st = savepoint->release(); !st) r = st.error();
+        if (auto st = savepoint->commit(); !st) r = st.error();
       }
       if (r && !r->duplicate()) ++accepted;
       results.push_back(std::move(r));
