@@ -8,7 +8,7 @@
 
 #include "http/client.hpp"
 #include "http/server.hpp"
-#include "push_store.hpp"
+#include "sqlite/sqlite_push_store.hpp"
 #include "tests/cloud/error_body.hpp"
 #include "tests/fakes/fake_transport.hpp"
 
@@ -22,7 +22,7 @@ class PushApiTest : public ::testing::Test {
     std::filesystem::create_directories(dir);
     path_ = (dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string();
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-    auto s = PushStore::open(path_);
+    auto s = SqlitePushStore::open(path_);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     mqtt_.set_connected(true);
@@ -52,7 +52,7 @@ class PushApiTest : public ::testing::Test {
   SeededRandom random_{7};
   MetricsRegistry metrics_;
   testing::FakeTransport mqtt_;
-  std::unique_ptr<PushStore> store_;
+  PushStorePtr store_;
   std::unique_ptr<PushService> service_;
   std::unique_ptr<PushApi> api_;
   std::unique_ptr<http::Server> server_;

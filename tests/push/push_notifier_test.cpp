@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "push_store.hpp"
+#include "sqlite/sqlite_push_store.hpp"
 #include "tests/fakes/fake_transport.hpp"
 
 namespace tidewire::push {
@@ -20,7 +20,7 @@ class PushNotifierTest : public ::testing::Test {
     std::filesystem::create_directories(dir);
     auto path = dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db");
     std::filesystem::remove(path);
-    auto s = push::PushStore::open(path.string());
+    auto s = push::SqlitePushStore::open(path.string());
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     service_ = std::make_unique<push::PushService>(*store_, mqtt_, nullptr, clock_, random_, metrics_);

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "push_store.hpp"
+#include "sqlite/sqlite_push_store.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/protocols/topics.hpp"
 
@@ -31,7 +31,7 @@ class PushServiceTest : public ::testing::Test {
   }
   void open() {
     service_.reset();
-    auto s = PushStore::open(path_);
+    auto s = SqlitePushStore::open(path_);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     service_ = std::make_unique<PushService>(*store_, mqtt_, nullptr, clock_, random_, metrics_, options_);
@@ -62,7 +62,8 @@ class PushServiceTest : public ::testing::Test {
     v1::PushReceipt r;
     r.set_notification_id(nid);
     r.set_kind(kind);
-    service_->on_message({*topics::push_topic(recipient, topics::PushChannel::kReceipt), r.SerializeAsString(), 1, false});
+    service_->on_message(
+        {*topics::push_topic(recipient, topics::PushChannel::kReceipt), r.SerializeAsString(), 1, false});
     service_->tick();  // uplink messages are handled on the service's own turn
   }
   v1::DeliveryState state_of(const std::string& nid, const std::string& recipient) {
@@ -254,7 +255,8 @@ TEST_F(PushServiceTest, HighPriorityGoesFirst) {
 TEST_F(PushServiceTest, AnAppThatSyncsGetsWhatItMissedInOrder) {
   add("e");
   std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(service_->push(request({"e"}, "n" + std::to_string(i)), "")->notification_id());
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(service_->push(request({"e"}, "n" + std::to_string(i)), "")->notification_id());
   service_->tick();
   mqtt_.sent.clear();
   v1::InboxSync sync;
@@ -345,7 +347,8 @@ TEST_F(PushServiceTest, ConcurrentPostsShareCommitsWithoutMixingTheirOutcomes) {
           keyed[static_cast<size_t>(t)].push_back(r->notification_id());
           continue;
         }
-        auto r = service_->push(request({"r" + std::to_string(t)}, "t" + std::to_string(t) + "-" + std::to_string(i)), "");
+        auto r =
+            service_->push(request({"r" + std::to_string(t)}, "t" + std::to_string(t) + "-" + std::to_string(i)), "");
         ASSERT_TRUE(r.ok()) << r.error().message;
         EXPECT_FALSE(r->duplicate());
         EXPECT_EQ(r->recipients(), 1u);

@@ -9,7 +9,7 @@
 
 #include "http/server.hpp"
 #include "process/process.hpp"
-#include "push_store.hpp"
+#include "sqlite/sqlite_push_store.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/push/push_service.hpp"
 #include "webhook_poster.hpp"
@@ -22,7 +22,8 @@ class WebhookDeliveryTest : public ::testing::Test {
   void SetUp() override {
     auto dir = std::filesystem::temp_directory_path() / ("tw-push-wh-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    auto s = PushStore::open((dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string());
+    auto s = SqlitePushStore::open(
+        (dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string());
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     http::Router router;

@@ -1,6 +1,6 @@
 #include "alerts_module.hpp"
 
-#include "sqlite/sqlite_alert_store.hpp"
+#include "sqlite/open_alert_store.hpp"
 #include "tidewire/alerts/alert_api.hpp"
 #include "tidewire/alerts/alert_runner.hpp"
 #include "tidewire/alerts/rules_file.hpp"
@@ -36,9 +36,7 @@ class AlertsModule final : public cloud::CloudModule {
     if (!rules) {
       return make_error(rules.error().code, rules.error().message + " (fix --alert-rules-file; docs/alerts.md)");
     }
-    auto path = ctx.stores.sqlite_path(name());
-    if (!path) return path.error();
-    auto store = SqliteAlertStore::open(*path, ctx.clock);
+    auto store = open_alert_store(ctx.stores.url_for(name()), ctx.clock);
     if (!store) {
       return make_error(store.error().code, "cannot open the alert store " + ctx.stores.url_for(name()).text + ": " +
                                                 store.error().message + " (check --alerts-store)");
@@ -59,7 +57,7 @@ class AlertsModule final : public cloud::CloudModule {
   void tick() override { runner_->tick(); }
 
  private:
-  std::unique_ptr<SqliteAlertStore> store_;
+  AlertStorePtr store_;
   std::unique_ptr<AlertEngine> engine_;
   std::unique_ptr<AlertRunner> runner_;
   std::unique_ptr<AlertApi> api_;

@@ -1,6 +1,6 @@
 #include "push_module.hpp"
 
-#include "push_store.hpp"
+#include "open_push_store.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_api.hpp"
 #include "tidewire/push/push_notifier.hpp"
@@ -39,9 +39,7 @@ class PushModule final : public cloud::CloudModule {
   }
 
   Status open(cloud::ModuleContext& ctx) override {
-    auto path = ctx.stores.sqlite_path(name());
-    if (!path) return path.error();
-    auto store = PushStore::open(*path);
+    auto store = open_push_store(ctx.stores.url_for(name()));
     if (!store) {
       return make_error(store.error().code, "cannot open the push store " + ctx.stores.url_for(name()).text + ": " +
                                                 store.error().message + " (check --push-store)");
@@ -90,7 +88,7 @@ class PushModule final : public cloud::CloudModule {
   }
 
  private:
-  std::unique_ptr<PushStore> store_;
+  PushStorePtr store_;
   std::unique_ptr<WebhookSender> sender_;
   std::unique_ptr<SenderWebhookPoster> poster_;
   std::unique_ptr<PushService> service_;

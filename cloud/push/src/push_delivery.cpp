@@ -4,11 +4,11 @@
 #include <cmath>
 #include <map>
 
-#include "push_store.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/json.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
+#include "tidewire/push/push_store.hpp"
 
 namespace tidewire::push {
 namespace {

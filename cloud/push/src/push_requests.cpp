@@ -7,11 +7,11 @@
 #include <cctype>
 #include <cstdio>
 
-#include "push_store.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/json.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push/push_service.hpp"
+#include "tidewire/push/push_store.hpp"
 #include "webhook/webhook_sender.hpp"
 
 namespace tidewire::push {
@@ -55,7 +55,12 @@ Status validate(const PushOptions& o) {
 
 PushService::PushService(PushStore& store, transport::Transport& mqtt, WebhookPoster* webhooks, Clock& clock,
                          Random& random, MetricsRegistry& metrics, PushOptions options)
-    : store_(store), mqtt_(mqtt), webhooks_(webhooks), clock_(clock), random_(random), metrics_(metrics),
+    : store_(store),
+      mqtt_(mqtt),
+      webhooks_(webhooks),
+      clock_(clock),
+      random_(random),
+      metrics_(metrics),
       options_(options) {
   for (const char* r : {"accepted", "duplicate", "refused"}) {
     metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", r}});
@@ -63,7 +68,9 @@ PushService::PushService(PushStore& store, transport::Transport& mqtt, WebhookPo
   metrics_.gauge("tw_push_live_deliveries", "Deliveries queued or sent and not yet receipted");
 }
 
-PushService::~PushService() { stop(); }
+PushService::~PushService() {
+  stop();
+}
 
 void PushService::start() {
   std::lock_guard lock(mu_);
@@ -108,7 +115,9 @@ void PushService::tick() {
 }
 
 void PushService::reject(const char* where, const char* reason) {
-  metrics_.counter("tw_push_rejects_total", "Refused push input, by where and reason", {{"where", where}, {"reason", reason}})
+  metrics_
+      .counter("tw_push_rejects_total", "Refused push input, by where and reason",
+               {{"where", where}, {"reason", reason}})
       .inc();
 }
 
@@ -118,8 +127,9 @@ Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::s
     return invalid("id_mismatch", "the body names '" + body.recipient_id() + "' but the path '" + id + "'");
   }
   if (body.kind() == v1::RECIPIENT_KIND_UNSPECIFIED) {
-    return invalid("invalid_kind", "kind must be one of RECIPIENT_KIND_RIDER, _MERCHANT, _CUSTOMER, _INSTALLER, "
-                                   "_STREAMER, _OPERATOR");
+    return invalid("invalid_kind",
+                   "kind must be one of RECIPIENT_KIND_RIDER, _MERCHANT, _CUSTOMER, _INSTALLER, "
+                   "_STREAMER, _OPERATOR");
   }
   if (auto st = check_tags(body.tags()); !st) return st.error();
   if (!body.webhook_url().empty()) {
@@ -162,16 +172,20 @@ Expected<v1::PushAccepted> PushService::push(const v1::PushRequest& request, con
     metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "refused"}}).inc();
     return invalid(reason, detail);
   };
-  if (request.recipient_ids().empty() && request.tags().empty()) return refuse("no_recipients", "give recipient_ids and/or tags");
+  if (request.recipient_ids().empty() && request.tags().empty())
+    return refuse("no_recipients", "give recipient_ids and/or tags");
   if (static_cast<size_t>(request.recipient_ids_size()) > options_.max_recipient_ids) {
-    return refuse("too_many_recipients", "at most " + std::to_string(options_.max_recipient_ids) + " recipient_ids; use tags");
+    return refuse("too_many_recipients",
+                  "at most " + std::to_string(options_.max_recipient_ids) + " recipient_ids; use tags");
   }
   for (const auto& id : request.recipient_ids()) {
     if (!topics::valid_id(id)) return refuse("invalid_recipient_id", "'" + id + "'");
   }
   if (auto st = check_tags(request.tags()); !st) return refuse("invalid_tag", st.error().message);
-  if (request.title().empty() || request.title().size() > kMaxTitle) return refuse("invalid_title", "title must be 1-200 bytes");
-  if (request.body().empty() || request.body().size() > kMaxBody) return refuse("invalid_body", "body must be 1-4096 bytes");
+  if (request.title().empty() || request.title().size() > kMaxTitle)
+    return refuse("invalid_title", "title must be 1-200 bytes");
+  if (request.body().empty() || request.body().size() > kMaxBody)
+    return refuse("invalid_body", "body must be 1-4096 bytes");
   size_t data_bytes = 0;
   for (const auto& [k, v] : request.data()) data_bytes += k.size() + v.size();
   if (static_cast<size_t>(request.data_size()) > kMaxDataEntries || data_bytes > kMaxDataBytes) {
@@ -229,7 +243,7 @@ void PushService::commit_group(const std::vector<PendingPush*>& group) {
       auto savepoint = store_.savepoint();
       auto r = savepoint->begun() ? accept_locked(*p, now) : Expected<v1::PushAccepted>(savepoint->begun().error());
       if (r) {
-        if (auto st = savepoint->release(); !st) r = st.error();
+        if (auto st = savepoint->commit(); !st) r = st.error();
       }
       if (r && !r->duplicate()) ++accepted;
       results.push_back(std::move(r));
@@ -246,8 +260,9 @@ void PushService::commit_group(const std::vector<PendingPush*>& group) {
   }
   if (accepted > 0) wake();  // send now rather than at the next tick
   metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "accepted"}}).inc(accepted);
-  metrics_.histogram("tw_push_commit_group_size", "POST /v1/push requests written by one commit",
-                     {1, 2, 4, 8, 16, 32, 64, 128})
+  metrics_
+      .histogram("tw_push_commit_group_size", "POST /v1/push requests written by one commit",
+                 {1, 2, 4, 8, 16, 32, 64, 128})
       .observe(static_cast<double>(group.size()));
   std::lock_guard lock(commit_mu_);
   for (size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);

@@ -1,7 +1,21 @@
 #pragma once
 // Where alert state survives a restart: the rules added by HTTP and every incident whose
-// notices are not all sent yet. One interface; platform/sqlite/SqliteAlertStore is the
-// backend (tables alert_rules and alert_incidents).
+// notices are not all sent yet. One interface; the backends live under platform/ and are
+// chosen by the store URL's scheme (platform/sqlite/open_alert_store.hpp):
+//   platform/sqlite/  SqliteAlertStore (tables alert_rules and alert_incidents).
+// Every backend passes the same contract tests (tests/alerts/alert_store_contract_test.cpp).
+//
+// Contract:
+// - Each call is atomic and safe from any thread.
+// - Rules: load_rules() answers every inserted, not deleted rule, by id, as it was
+//   inserted. insert_rule() of an id that is stored fails and changes nothing;
+//   delete_rule() of an unknown id is not an error.
+// - Incidents are named by (rule_id, subject, seq). save_incident() of a new one stores it
+//   whole; of a stored one it writes fire_sent, cleared_ms and clear_sent (opened_ms and
+//   detail stay as first saved). load_unfinished() answers the incidents not finished(),
+//   by opened_ms, then rule, subject and seq. last_seqs() answers the highest seq ever
+//   saved per (rule, subject), finished or not, so a finished incident is needed only
+//   while it is its subject's highest: a backend deletes it once a higher one is saved.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,8 +59,8 @@ class AlertStore {
   // The highest seq ever used per (rule, subject), finished incidents included.
   virtual Expected<std::map<std::pair<std::string, std::string>, uint64_t>> last_seqs() = 0;
   // Inserts or updates by (rule_id, subject, seq). A new incident prunes the finished
-  // ones before it of the same (rule, subject), so the table stays one or two rows per
-  // subject that ever alerted.
+  // ones before it of the same (rule, subject), so the store keeps one or two incidents
+  // per subject that ever alerted.
   virtual Status save_incident(const Incident& incident) = 0;
 };
 using AlertStorePtr = std::unique_ptr<AlertStore>;

@@ -1,4 +1,6 @@
-#include "push_store.hpp"
+#include "sqlite/sqlite_push_store.hpp"
+
+#include "sqlite/sqlite_store_transaction.hpp"
 
 namespace tidewire::push {
 namespace {
@@ -83,21 +85,32 @@ constexpr const char* kNotificationColumns =
 
 }  // namespace
 
-Expected<std::unique_ptr<PushStore>> PushStore::open(const std::string& path) {
+Expected<std::unique_ptr<SqlitePushStore>> SqlitePushStore::open(const std::string& path) {
   auto db = sqlite::Database::open(path);
   if (!db) return db.error();
-  std::unique_ptr<PushStore> store(new PushStore(std::move(*db)));
+  std::unique_ptr<SqlitePushStore> store(new SqlitePushStore(std::move(*db)));
   if (auto st = store->migrate(); !st) return st.error();
   return store;
 }
 
-Status PushStore::migrate() { return db_->exec(kSchema); }
+Status SqlitePushStore::migrate() {
+  return db_->exec(kSchema);
+}
 
-Status PushStore::put_recipient(const v1::Recipient& r) {
+StoreTransactionPtr SqlitePushStore::begin() {
+  return std::make_unique<sqlite::StoreTransactionOnSqlite>(*db_);
+}
+
+StoreTransactionPtr SqlitePushStore::savepoint() {
+  return std::make_unique<sqlite::StoreSavepointOnSqlite>(*db_);
+}
+
+Status SqlitePushStore::put_recipient(const v1::Recipient& r) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
-  auto put = db_->cached("INSERT INTO push_recipients(id, body) VALUES(?1, ?2) "
-                          "ON CONFLICT(id) DO UPDATE SET body = excluded.body");
+  auto put = db_->cached(
+      "INSERT INTO push_recipients(id, body) VALUES(?1, ?2) "
+      "ON CONFLICT(id) DO UPDATE SET body = excluded.body");
   if (!put) return put.error();
   std::string body;
   r.SerializeToString(&body);
@@ -113,7 +126,7 @@ Status PushStore::put_recipient(const v1::Recipient& r) {
   return tx.commit();
 }
 
-Expected<std::optional<v1::Recipient>> PushStore::recipient(const std::string& id) {
+Expected<std::optional<v1::Recipient>> SqlitePushStore::recipient(const std::string& id) {
   auto s = db_->cached("SELECT body FROM push_recipients WHERE id = ?1");
   if (!s) return s.error();
   s->bind(1, id);
@@ -125,7 +138,7 @@ Expected<std::optional<v1::Recipient>> PushStore::recipient(const std::string& i
   return std::optional<v1::Recipient>(std::move(r));
 }
 
-Expected<bool> PushStore::delete_recipient(const std::string& id) {
+Expected<bool> SqlitePushStore::delete_recipient(const std::string& id) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
   auto del = db_->cached("DELETE FROM push_recipients WHERE id = ?1");
@@ -136,15 +149,16 @@ Expected<bool> PushStore::delete_recipient(const std::string& id) {
   if (!tags) return tags.error();
   if (auto st = tags->bind(1, id).run(); !st) return st.error();
   auto fail = db_->cached(std::string("UPDATE push_deliveries SET state = 6, detail = 'recipient deleted' "
-                                       "WHERE recipient_id = ?1 AND state IN ") + kLiveStates);
+                                      "WHERE recipient_id = ?1 AND state IN ") +
+                          kLiveStates);
   if (!fail) return fail.error();
   if (auto st = fail->bind(1, id).run(); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
   return existed;
 }
 
-Expected<std::vector<std::string>> PushStore::recipients_with_tags(const std::vector<std::string>& tags,
-                                                                   const std::string& after, size_t limit) {
+Expected<std::vector<std::string>> SqlitePushStore::recipients_with_tags(const std::vector<std::string>& tags,
+                                                                         const std::string& after, size_t limit) {
   std::string sql = "SELECT DISTINCT recipient_id FROM push_recipient_tags WHERE recipient_id > ?1 AND tag IN (";
   for (size_t i = 0; i < tags.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(i + 3);
   sql += ") ORDER BY recipient_id LIMIT ?2";
@@ -162,7 +176,7 @@ Expected<std::vector<std::string>> PushStore::recipients_with_tags(const std::ve
   return out;
 }
 
-Status PushStore::set_streak(const std::string& id, uint32_t streak, bool silent) {
+Status SqlitePushStore::set_streak(const std::string& id, uint32_t streak, bool silent) {
   auto r = recipient(id);
   if (!r) return r.error();
   if (!*r) return {};
@@ -175,7 +189,7 @@ Status PushStore::set_streak(const std::string& id, uint32_t streak, bool silent
   return put->bind(1, id).bind_blob(2, body).run();
 }
 
-Expected<std::optional<StoredNotification>> PushStore::notification(const std::string& id) {
+Expected<std::optional<StoredNotification>> SqlitePushStore::notification(const std::string& id) {
   auto s = db_->cached(std::string("SELECT ") + kNotificationColumns + " FROM push_notifications WHERE id = ?1");
   if (!s) return s.error();
   s->bind(1, id);
@@ -185,7 +199,7 @@ Expected<std::optional<StoredNotification>> PushStore::notification(const std::s
   return std::optional<StoredNotification>(read_notification(*s));
 }
 
-Expected<std::optional<std::string>> PushStore::notification_by_key(const std::string& key) {
+Expected<std::optional<std::string>> SqlitePushStore::notification_by_key(const std::string& key) {
   auto s = db_->cached("SELECT id FROM push_notifications WHERE idem_key = ?1");
   if (!s) return s.error();
   s->bind(1, key);
@@ -195,9 +209,9 @@ Expected<std::optional<std::string>> PushStore::notification_by_key(const std::s
   return std::optional<std::string>(s->column_text(0));
 }
 
-Expected<std::vector<StoredNotification>> PushStore::pending_fanouts(size_t limit) {
+Expected<std::vector<StoredNotification>> SqlitePushStore::pending_fanouts(size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kNotificationColumns +
-                        " FROM push_notifications WHERE fanout_done = 0 ORDER BY created_ms LIMIT ?1");
+                       " FROM push_notifications WHERE fanout_done = 0 ORDER BY created_ms LIMIT ?1");
   if (!s) return s.error();
   s->bind(1, static_cast<int64_t>(limit));
   std::vector<StoredNotification> out;
@@ -210,8 +224,8 @@ Expected<std::vector<StoredNotification>> PushStore::pending_fanouts(size_t limi
   return out;
 }
 
-Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector<std::string>& recipients,
-                                  int64_t now_ms, bool insert_notification) {
+Expected<size_t> SqlitePushStore::queue(const StoredNotification& n, const std::vector<std::string>& recipients,
+                                        int64_t now_ms, bool insert_notification) {
   sqlite::Transaction tx(*db_);
   if (!tx.begun()) return tx.begun().error();
   auto added = queue_rows(n, recipients, now_ms, insert_notification);
@@ -220,8 +234,8 @@ Expected<size_t> PushStore::queue(const StoredNotification& n, const std::vector
   return added;
 }
 
-Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::vector<std::string>& recipients,
-                                       int64_t now_ms, bool insert_notification) {
+Expected<size_t> SqlitePushStore::queue_rows(const StoredNotification& n, const std::vector<std::string>& recipients,
+                                             int64_t now_ms, bool insert_notification) {
   std::string request;
   n.request.SerializeToString(&request);
   auto upsert = db_->cached(
@@ -246,10 +260,11 @@ Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::v
       "INSERT INTO push_inbox(recipient_id, last_seq) VALUES(?1, 1) "
       "ON CONFLICT(recipient_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
   auto collapse = db_->cached(std::string("UPDATE push_deliveries SET state = 7, ended_ms = ?3, detail = ?4 "
-                                           "WHERE recipient_id = ?1 AND collapse_key = ?2 AND collapse_key != '' "
-                                           "AND state IN ") + kLiveStates);
+                                          "WHERE recipient_id = ?1 AND collapse_key = ?2 AND collapse_key != '' "
+                                          "AND state IN ") +
+                              kLiveStates);
   auto insert = db_->cached(std::string("INSERT OR IGNORE INTO push_deliveries(") + kDeliveryColumns +
-                             ") VALUES(?1, ?2, ?3, 1, 0, ?4, ?4, 0, 0, 0, 0, ?5, ?6, ?7, '')");
+                            ") VALUES(?1, ?2, ?3, 1, 0, ?4, ?4, 0, 0, 0, 0, ?5, ?6, ?7, '')");
   auto exists = db_->cached("SELECT 1 FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!seq) return seq.error();
   if (!collapse) return collapse.error();
@@ -264,7 +279,11 @@ Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::v
     if (!found) return found.error();
     if (*found) continue;  // a resumed fan-out reaching someone already queued
     if (!n.request.collapse_key().empty()) {
-      if (auto st = collapse->bind(1, rid).bind(2, n.request.collapse_key()).bind(3, now_ms).bind(4, "replaced by " + n.id).run();
+      if (auto st = collapse->bind(1, rid)
+                        .bind(2, n.request.collapse_key())
+                        .bind(3, now_ms)
+                        .bind(4, "replaced by " + n.id)
+                        .run();
           !st) {
         return st.error();
       }
@@ -290,18 +309,18 @@ Expected<size_t> PushStore::queue_rows(const StoredNotification& n, const std::v
   return added;
 }
 
-Expected<std::vector<Delivery>> PushStore::due(int64_t now_ms, size_t limit) {
+Expected<std::vector<Delivery>> SqlitePushStore::due(int64_t now_ms, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
-                        kLiveStates + " AND next_ms <= ?1 ORDER BY priority DESC, next_ms LIMIT ?2");
+                       kLiveStates + " AND next_ms <= ?1 ORDER BY priority DESC, next_ms LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
   return read_deliveries(*s);
 }
 
-Expected<std::optional<Delivery>> PushStore::delivery(const std::string& notification_id,
-                                                      const std::string& recipient_id) {
+Expected<std::optional<Delivery>> SqlitePushStore::delivery(const std::string& notification_id,
+                                                            const std::string& recipient_id) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
-                        " FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
+                       " FROM push_deliveries WHERE notification_id = ?1 AND recipient_id = ?2");
   if (!s) return s.error();
   s->bind(1, notification_id).bind(2, recipient_id);
   auto rows = read_deliveries(*s);
@@ -310,7 +329,7 @@ Expected<std::optional<Delivery>> PushStore::delivery(const std::string& notific
   return std::optional<Delivery>(std::move(rows->front()));
 }
 
-Status PushStore::update(const Delivery& d) {
+Status SqlitePushStore::update(const Delivery& d) {
   auto s = db_->cached(
       "UPDATE push_deliveries SET state = ?3, attempts = ?4, next_ms = ?5, sent_ms = ?6, delivered_ms = ?7, "
       "opened_ms = ?8, ended_ms = ?9, detail = ?10 WHERE notification_id = ?1 AND recipient_id = ?2");
@@ -328,9 +347,9 @@ Status PushStore::update(const Delivery& d) {
       .run();
 }
 
-Expected<std::vector<Delivery>> PushStore::expire(int64_t now_ms, size_t limit) {
+Expected<std::vector<Delivery>> SqlitePushStore::expire(int64_t now_ms, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM push_deliveries WHERE state IN " +
-                        kLiveStates + " AND expires_ms <= ?1 LIMIT ?2");
+                       kLiveStates + " AND expires_ms <= ?1 LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
   auto rows = read_deliveries(*s);
@@ -346,25 +365,28 @@ Expected<std::vector<Delivery>> PushStore::expire(int64_t now_ms, size_t limit) 
   return rows;
 }
 
-Expected<std::vector<Delivery>> PushStore::inbox(const std::string& recipient_id, uint64_t after_seq, int64_t now_ms,
-                                                 size_t limit) {
+Expected<std::vector<Delivery>> SqlitePushStore::inbox(const std::string& recipient_id, uint64_t after_seq,
+                                                       int64_t now_ms, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
-                        " FROM push_deliveries WHERE recipient_id = ?1 AND inbox_seq > ?2 AND state IN (1, 2, 3, 4) "
-                        "AND expires_ms > ?3 ORDER BY inbox_seq LIMIT ?4");
+                       " FROM push_deliveries WHERE recipient_id = ?1 AND inbox_seq > ?2 AND state IN (1, 2, 3, 4) "
+                       "AND expires_ms > ?3 ORDER BY inbox_seq LIMIT ?4");
   if (!s) return s.error();
-  s->bind(1, recipient_id).bind(2, static_cast<int64_t>(after_seq)).bind(3, now_ms).bind(4, static_cast<int64_t>(limit));
+  s->bind(1, recipient_id)
+      .bind(2, static_cast<int64_t>(after_seq))
+      .bind(3, now_ms)
+      .bind(4, static_cast<int64_t>(limit));
   return read_deliveries(*s);
 }
 
-Expected<std::vector<Delivery>> PushStore::deliveries_of(const std::string& notification_id, size_t limit) {
+Expected<std::vector<Delivery>> SqlitePushStore::deliveries_of(const std::string& notification_id, size_t limit) {
   auto s = db_->cached(std::string("SELECT ") + kDeliveryColumns +
-                        " FROM push_deliveries WHERE notification_id = ?1 ORDER BY recipient_id LIMIT ?2");
+                       " FROM push_deliveries WHERE notification_id = ?1 ORDER BY recipient_id LIMIT ?2");
   if (!s) return s.error();
   s->bind(1, notification_id).bind(2, static_cast<int64_t>(limit));
   return read_deliveries(*s);
 }
 
-Expected<std::vector<std::pair<int, uint64_t>>> PushStore::state_counts(const std::string& notification_id) {
+Expected<std::vector<std::pair<int, uint64_t>>> SqlitePushStore::state_counts(const std::string& notification_id) {
   auto s = db_->cached("SELECT state, COUNT(*) FROM push_deliveries WHERE notification_id = ?1 GROUP BY state");
   if (!s) return s.error();
   s->bind(1, notification_id);
@@ -378,7 +400,7 @@ Expected<std::vector<std::pair<int, uint64_t>>> PushStore::state_counts(const st
   return out;
 }
 
-Expected<uint64_t> PushStore::count_live() {
+Expected<uint64_t> SqlitePushStore::count_live() {
   auto s = db_->cached(std::string("SELECT COUNT(*) FROM push_deliveries WHERE state IN ") + kLiveStates);
   if (!s) return s.error();
   auto row = s->step();
