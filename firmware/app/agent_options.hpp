@@ -5,11 +5,11 @@
 #include <string>
 
 #include "board/board_hal.hpp"
+#include "sim/sim_hal.hpp"
 #include "tidewire/common/config.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/firmware/device_session.hpp"
 #include "tidewire/firmware/outbox.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 
 namespace tidewire::firmware {
 

@@ -18,6 +18,7 @@
 
 #include "agent_options.hpp"
 #include "board/board_hal.hpp"
+#include "sim/sim_hal.hpp"
 #include "sqlite/sqlite_outbox.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/log.hpp"
@@ -25,7 +26,6 @@
 #include "tidewire/common/random.hpp"
 #include "tidewire/common/shutdown.hpp"
 #include "tidewire/firmware/device_session.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
 

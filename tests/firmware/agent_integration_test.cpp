@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "process/process.hpp"
+#include "sim/sim_hal.hpp"
 #include "sqlite/sqlite_outbox.hpp"
 #include "tidewire/firmware/device_session.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
