@@ -1,8 +1,8 @@
 #pragma once
-// Simulated devices for tests, demos and tidewire-sim's virtual fleets: the simulated
-// hardware under each role (poster_role.hpp, rider_role.hpp, encoder_role.hpp), so a
-// simulated device behaves as a board does wherever the role decides (library
-// tw_agent_sim).
+// Simulated devices for tests, demos, tidewire-agent-sim and tidewire-sim's virtual fleets:
+// the simulated hardware under each role (poster_role.hpp, rider_role.hpp,
+// encoder_role.hpp), so a simulated device behaves as a board does wherever the role
+// decides. Not linked into the board's tidewire-agent (library tw_agent_sim).
 // Deterministic: all time comes from the Clock and all chance from the Random they are
 // given, so a seeded fleet replays identically.
 //   poster   a player cycling creatives from a playlist (so set_display and show_creative

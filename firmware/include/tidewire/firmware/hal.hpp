@@ -3,7 +3,7 @@
 // status and command set. Each role's behaviour is written once (poster_role.hpp,
 // rider_role.hpp, encoder_role.hpp) over a small interface to the hardware it runs on:
 //   platform/board/   real boards: sysfs thermal + statvfs, NMEA GPS, ffmpeg progress
-//   platform/sim/     simulated devices (tests, tidewire-sim, demos)
+//   platform/sim/     simulated devices (tests, tidewire-sim, tidewire-agent-sim)
 // A HAL is called from one thread (the session's) and must never block: board hardware is
 // read from files and ttys non-blockingly.
 #include <map>
