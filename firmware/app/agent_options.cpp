@@ -1,8 +1,8 @@
 #include "agent_options.hpp"
 
-#include "tidewire/transport/transport.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
+#include "tidewire/transport/transport.hpp"
 
 namespace tidewire::firmware {
 namespace {
@@ -24,63 +24,56 @@ Status in_range(const Config& c, const std::string& name, int64_t lo, int64_t hi
 
 }  // namespace
 
-Config make_agent_config() {
+Config make_agent_config(const AgentBuild& build) {
   const SessionOptions s;
   const OutboxLimits o;
-  const SimHalOptions sim;
   const board::BoardHalOptions b;
   auto num = [](auto v) { return std::to_string(v); };
-  return Config(
-      "tidewire-agent",
-      "The Tidewire device agent: publishes a board's status, events and command results to its site broker,\n"
-      "keeping events in a durable SQLite outbox (state dir) until the edge acknowledges them.",
-      {
-          {"role", Type::kString, "", "device role: poster | rider | encoder (required)"},
-          {"device-id", Type::kString, "", "this device's id, 1-64 of [A-Za-z0-9_.-] (required)"},
-          {"site", Type::kString, "", "site id the device belongs to, 1-64 of [A-Za-z0-9_.-] (required)"},
-          {"broker-host", Type::kString, "127.0.0.1", "site broker host"},
-          {"broker-port", Type::kInt, std::to_string(transport::kDefaultMqttPort), "site broker port"},
-          {"username", Type::kString, "", "MQTT username (empty: none)"},
-          {"password", Type::kString, "", "MQTT password (prefer the config file to the command line)"},
-          {"state-dir", Type::kString, "/var/lib/tidewire", "directory for outbox.db (created if missing)"},
-          {"hal", Type::kString, "board", "hardware: board (sysfs, GPS tty, ffmpeg progress) | sim (simulated)"},
-          {"status-interval-ms", Type::kInt, num(s.status_interval_ms), "status (telemetry) period"},
-          {"status-min-interval-ms", Type::kInt, num(s.status_min_interval_ms),
-           "minimum gap before an early status on a significant change"},
-          {"event-interval-ms", Type::kInt, num(sim.event_interval_ms),
-           "sim HAL: mean gap between spontaneous events (0 = none)"},
-          {"outbox-max-bytes", Type::kInt, num(o.max_bytes), "outbox size bound; LOW events are dropped first"},
-          {"outbox-max-age-s", Type::kInt, num(o.max_age_ms / 1000), "events older than this are dropped (0 = keep)"},
-          {"max-inflight", Type::kInt, "100", "QoS1 publishes awaiting PUBACK at once"},
-          {"max-unacked", Type::kInt, num(s.max_unacked), "outbox rows sent and awaiting the edge's ack at once"},
-          {"resend-timeout-ms", Type::kInt, num(s.resend_timeout_ms), "re-send unacked rows after this long"},
-          {"keepalive-s", Type::kInt, "30", "MQTT keepalive; the broker publishes the will after 1.5x this"},
-          {"reconnect-min-ms", Type::kInt, "250", "reconnect backoff base (full jitter)"},
-          {"reconnect-max-ms", Type::kInt, "30000", "reconnect backoff cap"},
-          {"log-level", Type::kString, "info", "debug | info | warn | error"},
-          {"metrics-log-interval-s", Type::kInt, "300", "log a one-line counter summary this often (0 = never)"},
-          {"shutdown-grace-ms", Type::kInt, "3000", "on SIGTERM, wait this long for the offline presence's PUBACK"},
-          {"tick-ms", Type::kInt, "100", "how often timers (status, resends, reconnects) are checked"},
-          {"gps-path", Type::kString, b.gps_path, "board rider: NMEA source (tty or file)"},
-          {"ffmpeg-progress-path", Type::kString, b.progress_path,
-           "board encoder: file or FIFO that ffmpeg -progress writes"},
-          {"thermal-dir", Type::kString, b.thermal_dir, "board poster: sysfs thermal zones"},
-          {"backlight-dir", Type::kString, b.backlight_dir, "board poster: sysfs backlight devices"},
-          {"power-supply-dir", Type::kString, b.power_supply_dir, "board rider: sysfs power supplies (battery)"},
-          {"offer-socket", Type::kString, "",
-           "board rider: Unix socket a local UI connects to for dispatch offers (empty = none: offers declined)"},
-          {"sim-accept-probability", Type::kDouble, num(sim.rider_accept_probability),
-           "sim rider: chance an eligible dispatch offer is accepted"},
-          {"sim-pickup-service-s", Type::kDouble, num(sim.pickup_service_s), "sim rider: time at the merchant"},
-          {"sim-dropoff-service-s", Type::kDouble, num(sim.dropoff_service_s), "sim rider: time at the customer"},
-          {"sim-lat", Type::kDouble, num(sim.center_lat), "sim rider: centre of the riding area"},
-          {"sim-lon", Type::kDouble, num(sim.center_lon), "sim rider: centre of the riding area"},
-          {"sim-radius-m", Type::kDouble, num(sim.area_radius_m), "sim rider: radius of the riding area"},
-          {"seed", Type::kInt, "0", "sim HAL and jitter seed (0 = from the OS)"},
-      });
+  std::string hals = "hardware: board (sysfs, GPS tty, ffmpeg progress)";
+  for (const auto& extra : build.extra_hals) hals += " | " + extra.name + " (" + extra.help + ")";
+  std::vector<OptionSpec> specs = {
+      {"role", Type::kString, "", "device role: poster | rider | encoder (required)"},
+      {"device-id", Type::kString, "", "this device's id, 1-64 of [A-Za-z0-9_.-] (required)"},
+      {"site", Type::kString, "", "site id the device belongs to, 1-64 of [A-Za-z0-9_.-] (required)"},
+      {"broker-host", Type::kString, "127.0.0.1", "site broker host"},
+      {"broker-port", Type::kInt, std::to_string(transport::kDefaultMqttPort), "site broker port"},
+      {"username", Type::kString, "", "MQTT username (empty: none)"},
+      {"password", Type::kString, "", "MQTT password (prefer the config file to the command line)"},
+      {"state-dir", Type::kString, "/var/lib/tidewire", "directory for outbox.db (created if missing)"},
+      {"hal", Type::kString, "board", hals},
+      {"status-interval-ms", Type::kInt, num(s.status_interval_ms), "status (telemetry) period"},
+      {"status-min-interval-ms", Type::kInt, num(s.status_min_interval_ms),
+       "minimum gap before an early status on a significant change"},
+      {"outbox-max-bytes", Type::kInt, num(o.max_bytes), "outbox size bound; LOW events are dropped first"},
+      {"outbox-max-age-s", Type::kInt, num(o.max_age_ms / 1000), "events older than this are dropped (0 = keep)"},
+      {"max-inflight", Type::kInt, "100", "QoS1 publishes awaiting PUBACK at once"},
+      {"max-unacked", Type::kInt, num(s.max_unacked), "outbox rows sent and awaiting the edge's ack at once"},
+      {"resend-timeout-ms", Type::kInt, num(s.resend_timeout_ms), "re-send unacked rows after this long"},
+      {"keepalive-s", Type::kInt, "30", "MQTT keepalive; the broker publishes the will after 1.5x this"},
+      {"reconnect-min-ms", Type::kInt, "250", "reconnect backoff base (full jitter)"},
+      {"reconnect-max-ms", Type::kInt, "30000", "reconnect backoff cap"},
+      {"log-level", Type::kString, "info", "debug | info | warn | error"},
+      {"metrics-log-interval-s", Type::kInt, "300", "log a one-line counter summary this often (0 = never)"},
+      {"shutdown-grace-ms", Type::kInt, "3000", "on SIGTERM, wait this long for the offline presence's PUBACK"},
+      {"tick-ms", Type::kInt, "100", "how often timers (status, resends, reconnects) are checked"},
+      {"gps-path", Type::kString, b.gps_path, "board rider: NMEA source (tty or file)"},
+      {"ffmpeg-progress-path", Type::kString, b.progress_path,
+       "board encoder: file or FIFO that ffmpeg -progress writes"},
+      {"thermal-dir", Type::kString, b.thermal_dir, "board poster: sysfs thermal zones"},
+      {"backlight-dir", Type::kString, b.backlight_dir, "board poster: sysfs backlight devices"},
+      {"power-supply-dir", Type::kString, b.power_supply_dir, "board rider: sysfs power supplies (battery)"},
+      {"offer-socket", Type::kString, "",
+       "board rider: Unix socket a local UI connects to for dispatch offers (empty = none: offers declined)"},
+      {"seed", Type::kInt, "0", "seed of the agent's random numbers, e.g. reconnect jitter (0 = from the OS)"},
+  };
+  for (const auto& extra : build.extra_hals) specs.insert(specs.end(), extra.options.begin(), extra.options.end());
+  return Config(build.program,
+                "The Tidewire device agent: publishes a board's status, events and command results to its site "
+                "broker,\nkeeping events in a durable SQLite outbox (state dir) until the edge acknowledges them.",
+                std::move(specs));
 }
 
-Expected<AgentOptions> agent_options_from(const Config& c) {
+Expected<AgentOptions> agent_options_from(const Config& c, const AgentBuild& build) {
   AgentOptions a;
   auto& addr = a.session.address;
   if (!c.positionals().empty())
@@ -103,7 +96,6 @@ Expected<AgentOptions> agent_options_from(const Config& c) {
       in_range(c, "broker-port", 1, 65535),
       in_range(c, "status-interval-ms", 100, 3'600'000),
       in_range(c, "status-min-interval-ms", 0, 3'600'000),
-      in_range(c, "event-interval-ms", 0, INT64_MAX / 2),
       in_range(c, "outbox-max-bytes", static_cast<int64_t>(codec::kMaxEnvelopeBytes), INT64_MAX / 2),
       in_range(c, "outbox-max-age-s", 0, 10LL * 365 * 24 * 3600),
       in_range(c, "max-inflight", 1, 65535),
@@ -143,22 +135,19 @@ Expected<AgentOptions> agent_options_from(const Config& c) {
   a.state_dir = c.str("state-dir");
   if (a.state_dir.empty()) return bad("--state-dir is empty: give a writable directory for the outbox");
 
-  const std::string& hal = c.str("hal");
-  if (hal == "sim")
-    a.hal = HalChoice::kSim;
-  else if (hal == "board")
-    a.hal = HalChoice::kBoard;
-  else
-    return bad("--hal=" + hal + ": must be board or sim");
-
-  a.sim.event_interval_ms = c.integer("event-interval-ms");
-  a.sim.center_lat = c.real("sim-lat");
-  a.sim.center_lon = c.real("sim-lon");
-  a.sim.area_radius_m = c.real("sim-radius-m");
-  if (a.sim.center_lat < -85 || a.sim.center_lat > 85 || a.sim.center_lon < -180 || a.sim.center_lon > 180)
-    return bad("--sim-lat must be within -85..85 and --sim-lon within -180..180");
-  if (!(a.sim.area_radius_m >= 10 && a.sim.area_radius_m <= 100'000))
-    return bad("--sim-radius-m must be between 10 and 100000");
+  a.hal = c.str("hal");
+  std::string names = "board";
+  bool known = a.hal == "board";
+  for (const auto& extra : build.extra_hals) {
+    names += " or " + extra.name;
+    // Checked even when not chosen: a bad value in a config file shows up at once.
+    auto maker = extra.configure(c);
+    if (!maker) return maker.error();
+    if (a.hal != extra.name) continue;
+    known = true;
+    a.extra_hal = std::move(*maker);
+  }
+  if (!known) return bad("--hal=" + a.hal + ": must be " + names);
 
   a.board.gps_path = c.str("gps-path");
   a.board.progress_path = c.str("ffmpeg-progress-path");
@@ -168,14 +157,6 @@ Expected<AgentOptions> agent_options_from(const Config& c) {
   a.board.offer_socket_path = c.str("offer-socket");
   if (a.board.offer_socket_path.size() > 100)
     return bad("--offer-socket: at most 100 bytes (a Unix socket path limit); use a shorter path");
-  a.sim.rider_accept_probability = c.real("sim-accept-probability");
-  if (!(a.sim.rider_accept_probability >= 0 && a.sim.rider_accept_probability <= 1))
-    return bad("--sim-accept-probability must be between 0 and 1");
-  a.sim.pickup_service_s = c.real("sim-pickup-service-s");
-  a.sim.dropoff_service_s = c.real("sim-dropoff-service-s");
-  if (!(a.sim.pickup_service_s >= 0 && a.sim.pickup_service_s <= 86'400) ||
-      !(a.sim.dropoff_service_s >= 0 && a.sim.dropoff_service_s <= 86'400))
-    return bad("--sim-pickup-service-s and --sim-dropoff-service-s must be between 0 and 86400");
   a.board.storage_path = a.state_dir;
 
   if (!log::parse_level(c.str("log-level"), a.log_level))

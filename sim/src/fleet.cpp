@@ -5,10 +5,10 @@
 #include <future>
 #include <sstream>
 
+#include "sim/sim_hal.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/firmware/device_session.hpp"
 #include "tidewire/firmware/memory_outbox.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
 

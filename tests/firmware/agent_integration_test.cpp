@@ -1,19 +1,21 @@
 // The agent against a real mosquitto (LocalBroker): first a DeviceSession on a real
-// MosquittoClient in this process, then the tidewire-agent binary itself. A test "edge"
-// client plays the site relay: it watches the device's topics, acks and sends commands.
+// MosquittoClient in this process, then the agent binary itself (tidewire-agent-sim, the
+// same agent process with simulated devices). A test "edge" client plays the site relay:
+// it watches the device's topics, acks and sends commands.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <sstream>
 
 #include "process/process.hpp"
+#include "sim/sim_hal.hpp"
 #include "sqlite/sqlite_outbox.hpp"
 #include "tidewire/firmware/device_session.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
@@ -214,15 +216,36 @@ TEST_F(AgentIntegration, SessionOnARealBrokerDeliversAcksAnswersAndLeavesAWill) 
   client.reset();
 }
 
-std::vector<std::string> agent_command() {
+std::vector<std::string> agent_command(const std::string& binary = "tidewire-agent-sim") {
   const char* bin = std::getenv("TW_BIN_DIR");
   std::vector<std::string> argv;
   // Cross builds run this test under qemu-user; the agent is a target binary too.
   std::stringstream emulator(TW_AGENT_EMULATOR);
   for (std::string part; std::getline(emulator, part, '|');)
     if (!part.empty()) argv.push_back(part);
-  argv.push_back(std::string(bin ? bin : "bin") + "/tidewire-agent");
+  argv.push_back(std::string(bin ? bin : "bin") + "/" + binary);
   return argv;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_F(AgentIntegration, TheBoardAgentRefusesSimulatedDevices) {
+  auto argv = agent_command("tidewire-agent");
+  ASSERT_TRUE(fs::exists(argv.back())) << argv.back() << " missing (is TW_BIN_DIR set to the build's bin/?)";
+  for (std::string flag : {"--role=encoder", "--device-id=e1", "--site=s1", "--hal=sim"}) argv.push_back(flag);
+  argv.push_back("--state-dir=" + (dir / "state").string());
+  std::string log = (dir / "agent.log").string();
+  auto agent = process::ChildProcess::spawn(argv, log);
+  ASSERT_TRUE(agent.ok()) << agent.error().describe();
+  int status = -1;
+  ASSERT_TRUE((*agent)->wait_exit(kWaitMs, &status)) << "see " << log;
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(read_file(log).find("--hal=sim: must be board"), std::string::npos) << read_file(log);
 }
 
 TEST_F(AgentIntegration, AgentBinaryPublishesStopsCleanlyAndKeepsNumberingAcrossRestarts) {

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <set>
 
+#include "sim/sim_hal.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/firmware/device_session.hpp"
 #include "tidewire/firmware/geo.hpp"
 #include "tidewire/firmware/memory_outbox.hpp"
 #include "tidewire/firmware/offer.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/protocols/codec.hpp"
 
 namespace tidewire::firmware {

@@ -1,5 +1,5 @@
 // Simulated devices: deterministic, plausible, and obedient to their commands.
-#include "tidewire/firmware/sim_hal.hpp"
+#include "sim/sim_hal.hpp"
 
 #include <gtest/gtest.h>
 

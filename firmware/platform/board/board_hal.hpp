@@ -1,24 +1,22 @@
 #pragma once
-// HALs for real boards, reading what Linux already exposes. Every read is non-blocking
+// The hardware of real boards, under the roles (poster_role.hpp, rider_role.hpp,
+// encoder_role.hpp), reading what Linux already exposes. Every read is non-blocking
 // (sysfs files, a GPS tty or file, an ffmpeg progress file or FIFO), so the agent's one
 // thread never stalls on hardware.
 //   poster   temperature = hottest /sys/class/thermal/thermal_zone*/temp, free storage =
-//            statvfs(storage_path), brightness from /sys/class/backlight/*; command
-//            set_brightness{pct} writes the backlight (needs write access to it)
+//            statvfs(storage_path), brightness from /sys/class/backlight/*, which
+//            set_brightness writes (needs write access to it). No player yet.
 //   rider    position, speed and heading from NMEA ($xxRMC, $xxGGA) lines read from
-//            gps_path, battery from /sys/class/power_supply/*/capacity (type Battery);
-//            command set_available{available}; events gps.fix_acquired / gps.fix_lost.
-//            Dispatch through a local UI on offer_socket_path (offer_desk.hpp): an offer
-//            is shown to the UI and answered when the rider taps accept/decline; with no
-//            UI connected it is declined at once; unanswered, the session answers EXPIRED
-//            at the offer's deadline and the UI is told it was withdrawn. The UI's
-//            picked_up / delivered lines become events at the current GPS position.
+//            gps_path, battery from /sys/class/power_supply/*/capacity (type Battery).
+//            The rider is asked through a local UI on offer_socket_path (offer_desk.hpp):
+//            an offer is shown and answered when the rider taps accept/decline; with no UI
+//            connected it is declined at once, and when the UI goes away the offers it
+//            showed are declined; an expired offer is withdrawn from the UI. The UI's
+//            picked_up / delivered lines are reported at the current GPS position.
 //   encoder  stream health from ffmpeg `-progress` blocks read from progress_path
 //            (run ffmpeg with `-progress /run/tidewire/ffmpeg-progress`); LIVE while
-//            blocks arrive, IDLE after progress=end, FAILED when they stop without it;
-//            events stream.started / stream.stopped / stream.failed / frames.dropped.
-//            Starting and stopping ffmpeg is not built yet: start_stream / stop_stream
-//            answer UNSUPPORTED.
+//            blocks arrive, IDLE after progress=end, FAILED when they stop for
+//            stream_stale_ms without it. Starting and stopping ffmpeg is not built yet.
 // Bad input lines are counted in tw_agent_hal_bad_lines_total{source}.
 #include <cstdint>
 #include <string>

@@ -1,10 +1,11 @@
 #pragma once
-// The device's hardware, as the agent sees it: one interface for every role, with a
-// role-specific status and command set. Implementations:
-//   sim_hal.hpp            simulated poster / rider / encoder (tests, tidewire-sim, demos)
-//   platform/board/        real boards: sysfs thermal + statvfs, NMEA GPS, ffmpeg progress
-// A HAL is called from one thread (the session's) and must never block: board HALs read
-// files and ttys non-blockingly.
+// The device, as the session sees it: one interface for every role, with a role-specific
+// status and command set. Each role's behaviour is written once (poster_role.hpp,
+// rider_role.hpp, encoder_role.hpp) over a small interface to the hardware it runs on:
+//   platform/board/   real boards: sysfs thermal + statvfs, NMEA GPS, ffmpeg progress
+//   platform/sim/     simulated devices (tests, tidewire-sim, tidewire-agent-sim)
+// A HAL is called from one thread (the session's) and must never block: board hardware is
+// read from files and ttys non-blockingly.
 #include <map>
 #include <memory>
 #include <string>

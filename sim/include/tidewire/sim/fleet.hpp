@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "sim/sim_hal.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
-#include "tidewire/firmware/sim_hal.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
 
 namespace tidewire::sim {

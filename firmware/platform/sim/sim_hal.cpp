@@ -1,45 +1,22 @@
-#include "tidewire/firmware/sim_hal.hpp"
+#include "sim/sim_hal.hpp"
 
-#include <charconv>
 #include <cmath>
 
-#include "sim_devices.hpp"
+#include "sim/sim_devices.hpp"
 
 namespace tidewire::firmware {
 
 DeviceHalPtr make_sim_hal(v1::DeviceKind kind, const SimHalOptions& options, Clock& clock, Random& random) {
   switch (kind) {
-    case v1::DEVICE_KIND_POSTER: return std::make_unique<sim::SimPoster>(options, clock, random);
-    case v1::DEVICE_KIND_RIDER: return std::make_unique<sim::SimRider>(options, clock, random);
-    case v1::DEVICE_KIND_ENCODER: return std::make_unique<sim::SimEncoder>(options, clock, random);
+    case v1::DEVICE_KIND_POSTER: return make_poster_role(std::make_unique<sim::SimPoster>(options, clock, random));
+    case v1::DEVICE_KIND_RIDER:
+      return make_rider_role(std::make_unique<sim::SimRider>(options, clock, random), clock, nullptr);
+    case v1::DEVICE_KIND_ENCODER: return make_encoder_role(std::make_unique<sim::SimEncoder>(options, clock, random));
     default: return nullptr;
   }
 }
 
 namespace sim {
-
-std::optional<std::string> arg(const v1::Command& command, const std::string& key) {
-  auto it = command.args().find(key);
-  if (it == command.args().end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<bool> bool_arg(const v1::Command& command, const std::string& key) {
-  auto v = arg(command, key);
-  if (!v) return std::nullopt;
-  if (*v == "true" || *v == "1" || *v == "on") return true;
-  if (*v == "false" || *v == "0" || *v == "off") return false;
-  return std::nullopt;
-}
-
-std::optional<int64_t> int_arg(const v1::Command& command, const std::string& key, int64_t lo, int64_t hi) {
-  auto v = arg(command, key);
-  if (!v) return std::nullopt;
-  int64_t out = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || ptr != v->data() + v->size() || out < lo || out > hi) return std::nullopt;
-  return out;
-}
 
 SimDevice::SimDevice(const SimHalOptions& options, Clock& clock, Random& random)
     : options_(options), clock_(clock), random_(random) {}

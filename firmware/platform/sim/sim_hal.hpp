@@ -1,26 +1,26 @@
 #pragma once
-// Simulated devices for tests, demos and tidewire-sim's virtual fleets. Deterministic:
-// all time comes from the Clock and all chance from the Random they are given, so a
-// seeded fleet replays identically.
-//   poster   cycles creatives from a playlist, temperature drifts with the display state;
-//            commands set_brightness{pct}, set_display{on}, show_creative{creative_id}
+// Simulated devices for tests, demos, tidewire-agent-sim and tidewire-sim's virtual fleets:
+// the simulated hardware under each role (poster_role.hpp, rider_role.hpp,
+// encoder_role.hpp), so a simulated device behaves as a board does wherever the role
+// decides. Not linked into the board's tidewire-agent (library tw_agent_sim).
+// Deterministic: all time comes from the Clock and all chance from the Random they are
+// given, so a seeded fleet replays identically.
+//   poster   a player cycling creatives from a playlist (so set_display and show_creative
+//            work), temperature drifting with the display state, brightness 80%
 //   rider    rides legs between random points of an area at 4-7 m/s, dwells at stops,
 //            drains its battery and goes off shift to charge; picks up and delivers
-//            made-up orders; command set_available{available}. Dispatch (docs/dispatch.md):
-//            answers dispatch.offer (accepts with rider_accept_probability; declines off
-//            shift, when not taking orders, or when the offer would take it over
-//            rider_max_orders), then rides to each pickup, waits pickup_service_s and until
-//            the leg's ready time, reports order.picked_up, rides to the drop-off, waits
-//            dropoff_service_s and reports order.delivered (both with lat/lon); legs are
-//            done pickups first, then drop-offs, in offer order, after any earlier trip.
-//            dispatch.cancel{order_id} drops an order. Carrying dispatched orders makes it
-//            unavailable. With rider_roams = false (replays) an idle rider waits where it
-//            is, makes up no orders and never goes off shift to charge.
-//   encoder  a live stream with bitrate/fps/RTT/buffer jitter and dropped-frame bursts;
-//            commands start_stream{bitrate_kbps?}, stop_stream, set_bitrate{kbps}
-// Spontaneous events (display.changed, order.picked_up / order.delivered,
-// frames.dropped) arrive as a Poisson process with mean event_interval_ms; state
-// changes (shift.started / shift.ended, stream.started / stream.stopped) come on top.
+//            made-up orders. Dispatch (docs/dispatch.md): the simulated courier answers
+//            an offer at once, declining when it would take it over rider_max_orders and
+//            otherwise accepting with rider_accept_probability; it then rides to each
+//            pickup, waits pickup_service_s and until the leg's ready time, picks up, rides
+//            to the drop-off, waits dropoff_service_s and delivers; legs are done pickups
+//            first, then drop-offs, in offer order, after any earlier trip. With
+//            rider_roams = false (replays) an idle rider waits where it is, makes up no
+//            orders and never goes off shift to charge.
+//   encoder  a live stream with bitrate/fps/RTT/buffer jitter and dropped-frame bursts,
+//            started and stopped with STARTING / STOPPING transitions
+// Spontaneous happenings (a creative rotating, a made-up order picked up or delivered, a
+// burst of dropped frames) arrive as a Poisson process with mean event_interval_ms.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
