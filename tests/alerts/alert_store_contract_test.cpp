@@ -24,22 +24,8 @@ constexpr const char* kDark =
     R"({"id":"dark","type":"site_offline","offline_pct":50,"for_s":120,"min_devices":4,"tags":["ops"]})";
 
 // One SQLite file per test in a folder of this process, removed when it exits.
-std::string fresh_db_path(const std::string& test) {
-  struct Dir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("tw-alert-store-" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  };
-  static Dir dir;
-  std::filesystem::create_directories(dir.path);
-  std::string file = test;  // "Case/Backend" for a parametrised test
-  std::replace(file.begin(), file.end(), '/', '.');
-  auto path = (dir.path / (file + ".db")).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  return path;
+inline std::string fresh_db_path(const std::string& test) {
+  return cloud::testing::temp_db_path(test);
 }
 
 // A backend under test: its name in test names, and a store URL no other test uses, empty

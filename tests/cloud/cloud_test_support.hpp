@@ -26,16 +26,21 @@ inline const std::filesystem::path& temp_db_dir() {
   return dir.path;
 }
 
-inline std::string temp_db_path() {
+// A fresh SQLite path in this process's folder, named after `name` ('/' allowed: the
+// names of parametrised tests have them).
+inline std::string temp_db_path(std::string name) {
   const auto& dir = temp_db_dir();
   std::filesystem::create_directories(dir);
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  // Parametrised tests are named "Suite/Test/param": one file name, not folders.
-  std::string name = std::string(info->test_suite_name()) + "." + info->name();
   std::replace(name.begin(), name.end(), '/', '_');
   auto p = dir / (name + ".db");
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
   return p.string();
+}
+
+// The same, named after the running test.
+inline std::string temp_db_path() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return temp_db_path(std::string(info->test_suite_name()) + "." + info->name());
 }
 
 struct Who {

@@ -8,26 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/cloud/cloud_test_support.hpp"
 #include "tidewire/push/push_store.hpp"
 
 namespace tidewire::push::testing {
 
+// One SQLite file per test in a folder of this process, removed when it exits.
 inline std::string fresh_db_path(const std::string& test) {
-  struct Dir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("tw-push-store-" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  };
-  static Dir dir;
-  std::filesystem::create_directories(dir.path);
-  std::string file = test;  // "Case/Backend" for a parametrised test
-  std::replace(file.begin(), file.end(), '/', '.');
-  auto path = (dir.path / (file + ".db")).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  return path;
+  return cloud::testing::temp_db_path(test);
 }
 
 inline v1::Recipient recipient(const std::string& id, const std::vector<std::string>& tags) {
