@@ -15,25 +15,6 @@ Error bad_query(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message), "invalid_query");
 }
 
-// Query parameters are checked like JSON bodies: a misspelt one is an error, not ignored.
-Status only_known_params(const http::Request& req, std::initializer_list<const char*> allowed) {
-  for (const auto& [name, value] : req.query) {
-    bool known = false;
-    std::string list;
-    for (const char* a : allowed) {
-      known = known || name == a;
-      list += (list.empty() ? "" : ", ") + std::string(a);
-    }
-    if (!known) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "unknown query parameter '" + name.substr(0, 64) +
-                            "' (allowed: " + (list.empty() ? std::string("none") : list) + ")",
-                        "unknown_query_parameter");
-    }
-  }
-  return {};
-}
-
 Expected<int64_t> int_param(const http::Request& req, const std::string& name, int64_t fallback, int64_t lo,
                             int64_t hi) {
   auto it = req.query.find(name);
@@ -49,30 +30,12 @@ Expected<int64_t> int_param(const http::Request& req, const std::string& name, i
   return static_cast<int64_t>(v);
 }
 
-constexpr const char* kIndexPage = R"html(<!doctype html>
-<html><head><meta charset="utf-8"><title>tidewire-cloud</title></head>
-<body style="font-family: sans-serif">
-<h1>tidewire-cloud</h1>
-<ul>
-<li><a href="/v1/fleet/summary">GET /v1/fleet/summary</a> &mdash; devices by kind and site, online/offline</li>
-<li><a href="/v1/devices">GET /v1/devices</a> ?kind=poster|rider|encoder &amp;site= &amp;online=true|false &amp;page_size= &amp;page_token=</li>
-<li>GET /v1/devices/{id}, GET /v1/devices/{id}/events?after_seq=&amp;limit=</li>
-<li>POST /v1/devices/{id}/commands {"name": "reboot", "args": {}, "timeout_s": 60} (header Idempotency-Key optional)</li>
-<li>GET /v1/commands/{id}</li>
-<li><a href="/metrics">GET /metrics</a> &mdash; Prometheus text</li>
-<li><a href="/healthz">GET /healthz</a></li>
-</ul>
-</body></html>
-)html";
-
 }  // namespace
 
-FleetApi::FleetApi(FleetRegistry& registry, CommandService& commands, MetricsRegistry& metrics,
-                   std::function<bool()> mqtt_connected, ApiOptions options)
+FleetApi::FleetApi(FleetRegistry& registry, MetricsRegistry& metrics, ApiOptions options)
     : registry_(registry),
-      commands_(commands),
-      metrics_(metrics),
-      mqtt_connected_(std::move(mqtt_connected)),
+      online_(metrics.gauge("tw_cloud_devices", "Known devices by presence", {{"presence", "online"}})),
+      offline_(metrics.gauge("tw_cloud_devices", "Known devices by presence", {{"presence", "offline"}})),
       options_(options) {}
 
 Status FleetApi::install(http::Router& router) {
@@ -82,15 +45,10 @@ Status FleetApi::install(http::Router& router) {
     http::Response (FleetApi::*handler)(const http::Request&);
   };
   const Route routes[] = {
-      {"GET", "/", &FleetApi::index},
       {"GET", "/v1/fleet/summary", &FleetApi::summary},
       {"GET", "/v1/devices", &FleetApi::list_devices},
       {"GET", "/v1/devices/{id}", &FleetApi::get_device},
       {"GET", "/v1/devices/{id}/events", &FleetApi::device_events},
-      {"POST", "/v1/devices/{id}/commands", &FleetApi::create_command},
-      {"GET", "/v1/commands/{id}", &FleetApi::get_command},
-      {"GET", "/metrics", &FleetApi::metrics},
-      {"GET", "/healthz", &FleetApi::healthz},
   };
   for (const auto& r : routes) {
     auto handler = r.handler;
@@ -103,19 +61,22 @@ Status FleetApi::install(http::Router& router) {
   return {};
 }
 
-http::Response FleetApi::index(const http::Request&) {
-  return http::Response::text(200, kIndexPage, "text/html; charset=utf-8");
+void FleetApi::refresh_metrics() {
+  if (auto s = registry_.summary(); s) {
+    online_.set(static_cast<int64_t>(s->online()));
+    offline_.set(static_cast<int64_t>(s->offline()));
+  }
 }
 
 http::Response FleetApi::summary(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
+  if (auto st = http_json::only_known_params(req, {}); !st) return http_json::error(st.error());
   auto s = registry_.summary();
   if (!s) return http_json::error(s.error());
   return http_json::message(200, *s);
 }
 
 http::Response FleetApi::list_devices(const http::Request& req) {
-  if (auto st = only_known_params(req, {"kind", "site", "online", "page_size", "page_token"}); !st) {
+  if (auto st = http_json::only_known_params(req, {"kind", "site", "online", "page_size", "page_token"}); !st) {
     return http_json::error(st.error());
   }
   DeviceQuery q;
@@ -157,14 +118,14 @@ http::Response FleetApi::list_devices(const http::Request& req) {
 }
 
 http::Response FleetApi::get_device(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
+  if (auto st = http_json::only_known_params(req, {}); !st) return http_json::error(st.error());
   auto d = registry_.device(req.params.at("id"));
   if (!d) return http_json::error(d.error());
   return http_json::message(200, *d);
 }
 
 http::Response FleetApi::device_events(const http::Request& req) {
-  if (auto st = only_known_params(req, {"after_seq", "limit"}); !st) return http_json::error(st.error());
+  if (auto st = http_json::only_known_params(req, {"after_seq", "limit"}); !st) return http_json::error(st.error());
   const auto& id = req.params.at("id");
   auto after = int_param(req, "after_seq", 0, 0, INT64_MAX);
   if (!after) return http_json::error(after.error());
@@ -181,62 +142,6 @@ http::Response FleetApi::device_events(const http::Request& req) {
   for (auto& e : *events) *list.add_events() = std::move(e);
   if (more) list.set_next_after_seq(list.events(list.events_size() - 1).seq());
   return http_json::message(200, list);
-}
-
-http::Response FleetApi::create_command(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
-  if (req.body.empty()) {
-    return http_json::error(make_error(ErrorCode::kMalformed,
-                                       "body must be a CommandRequest JSON object, e.g. {\"name\": \"reboot\"}",
-                                       "invalid_json"));
-  }
-  v1::CommandRequest request;
-  if (auto st = http_json::parse(req.body, request); !st) return http_json::error(st.error());
-  auto created = commands_.create(req.params.at("id"), request, req.header("idempotency-key"));
-  if (!created) return http_json::error(created.error());
-  http::Response res = http_json::message(created->created ? 201 : 200, created->view);
-  res.headers.emplace_back("Location", "/v1/commands/" + created->view.command_id());
-  return res;
-}
-
-http::Response FleetApi::get_command(const http::Request& req) {
-  if (auto st = only_known_params(req, {}); !st) return http_json::error(st.error());
-  auto view = commands_.get(req.params.at("id"));
-  if (!view) return http_json::error(view.error());
-  return http_json::message(200, *view);
-}
-
-void FleetApi::refresh_gauges() {
-  if (auto counts = registry_.command_counts(); counts) {
-    for (auto state :
-         {v1::COMMAND_STATE_PENDING, v1::COMMAND_STATE_SENT, v1::COMMAND_STATE_COMPLETED, v1::COMMAND_STATE_EXPIRED}) {
-      auto it = counts->find(state);
-      metrics_.gauge("tw_cloud_commands", "Stored commands by state", {{"state", v1::CommandState_Name(state)}})
-          .set(it == counts->end() ? 0 : static_cast<int64_t>(it->second));
-    }
-  }
-  if (auto s = registry_.summary(); s) {
-    metrics_.gauge("tw_cloud_devices", "Known devices by presence", {{"presence", "online"}})
-        .set(static_cast<int64_t>(s->online()));
-    metrics_.gauge("tw_cloud_devices", "Known devices by presence", {{"presence", "offline"}})
-        .set(static_cast<int64_t>(s->offline()));
-  }
-  metrics_.gauge("tw_cloud_mqtt_connected", "1 while connected to the cloud broker").set(mqtt_connected_() ? 1 : 0);
-}
-
-http::Response FleetApi::metrics(const http::Request&) {
-  refresh_gauges();
-  return http::Response::text(200, metrics_.render_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
-}
-
-http::Response FleetApi::healthz(const http::Request&) {
-  auto db = registry_.check();
-  bool mqtt = mqtt_connected_();
-  bool ok = db.ok() && mqtt;
-  std::string body = std::string("{\"status\":") + (ok ? "\"ok\"" : "\"unavailable\"") +
-                     ",\"db\":" + (db.ok() ? std::string("\"ok\"") : http::json_quote(db.error().message)) +
-                     ",\"mqtt\":" + (mqtt ? "\"connected\"" : "\"disconnected\"") + "}";
-  return http::Response::json(ok ? 200 : 503, std::move(body));
 }
 
 }  // namespace tidewire::cloud

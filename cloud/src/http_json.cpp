@@ -39,4 +39,22 @@ Status parse(std::string_view body, google::protobuf::Message& out) {
   return protocols::from_json(body, out);
 }
 
+Status only_known_params(const http::Request& req, std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : req.query) {
+    bool known = false;
+    std::string list;
+    for (const char* a : allowed) {
+      known = known || name == a;
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    }
+    if (!known) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "unknown query parameter '" + name.substr(0, 64) +
+                            "' (allowed: " + (list.empty() ? std::string("none") : list) + ")",
+                        "unknown_query_parameter");
+    }
+  }
+  return {};
+}
+
 }  // namespace tidewire::cloud::http_json

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "alerts_module.hpp"
+#include "commands_module.hpp"
 #include "dispatch_module.hpp"
 #include "fleet_module.hpp"
 #include "push_module.hpp"
@@ -13,8 +14,9 @@
 int main(int argc, char** argv) {
   using namespace tidewire;
   std::vector<cloud::CloudModulePtr> modules;
-  modules.push_back(cloud::make_fleet_module());        // devices, ingest, commands
-  modules.push_back(dispatch::make_dispatch_module());  // orders and riders (needs fleet)
+  modules.push_back(cloud::make_fleet_module());        // devices and batch ingest
+  modules.push_back(cloud::make_commands_module());     // commands to devices (needs fleet)
+  modules.push_back(dispatch::make_dispatch_module());  // orders and riders (needs commands)
   modules.push_back(push::make_push_module());          // notifications (provides the Notifier)
   modules.push_back(alerts::make_alerts_module());      // alert rules (needs fleet and push)
   cloud::CloudHost host(std::move(modules));

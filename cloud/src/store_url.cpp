@@ -33,14 +33,4 @@ Expected<StoreUrl> parse_store_url(const std::string& text, const std::vector<st
   return url;
 }
 
-Expected<std::string> StoreFactory::sqlite_path(const std::string& module) const {
-  const StoreUrl& url = url_for(module);
-  if (url.scheme != "sqlite") {
-    return make_error(ErrorCode::kInvalidArgument, "the " + module + " module has no '" + url.scheme +
-                                                       "' backend yet: give it a sqlite: store (--" + module +
-                                                       "-store)");
-  }
-  return url.path;
-}
-
 }  // namespace tidewire::cloud

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "alert_test_support.hpp"
-#include "sqlite/open_alert_store.hpp"
+#include "open_alert_store.hpp"
 #include "tidewire/alerts/alert_store.hpp"
 
 namespace tidewire::alerts {

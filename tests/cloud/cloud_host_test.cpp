@@ -4,8 +4,6 @@
 // stop in reverse order of start — without touching another module or a core file.
 // A real mosquitto on a free loopback port, a paho client as the edge, real HTTP.
 #include "tidewire/cloud/cloud_host.hpp"
-#include "tidewire/cloud/fleet_registry.hpp"
-#include "tidewire/protocols/codec.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,7 +16,9 @@
 #include "http/client.hpp"
 #include "process/process.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
+#include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
+#include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/transport/paho_client.hpp"
 
@@ -84,6 +84,10 @@ class TallyModule final : public CloudModule {
     return {};
   }
   void tick() override { ++ticks_; }
+  Status health() override {
+    if (broken_) return make_error(ErrorCode::kUnavailable, name_ + " lost its marbles");
+    return {};
+  }
   void stop() override { journal_.add("stop " + name_); }
 
   std::atomic<int> events_{0};
@@ -91,6 +95,7 @@ class TallyModule final : public CloudModule {
   std::atomic<int> ticks_{0};
   bool fleet_seen_ = false;
   std::string last_event_;
+  std::atomic<bool> broken_{false};
 
  private:
   std::string name_;
@@ -225,6 +230,62 @@ TEST_F(CloudHostTest, BadModuleListsAndStoresAreRefusedNamingTheOption) {
       << store.error().message;
 }
 
+TEST_F(CloudHostTest, TheHostServesTheIndexAndHealthOfEveryModule) {
+  make_host();
+  Config config = config_with({});
+  auto started = host_->start(config);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  auto index = get("/");
+  EXPECT_EQ(index.substr(0, 4), "200 ");
+  for (const char* line :
+       {"<h2>fleet</h2>", "<a href=\"/v1/fleet/summary\">GET /v1/fleet/summary</a>", "<li>GET /v1/devices/{id}</li>",
+        "<h2>tally</h2>", "<p>counts what reaches it (test only)</p>", "<a href=\"/v1/tally\">GET /v1/tally</a>",
+        "<a href=\"/v1/probe\">"}) {
+    EXPECT_NE(index.find(line), std::string::npos) << line << "\n" << index;
+  }
+  ASSERT_TRUE(process::wait_until([&] { return get("/healthz").substr(0, 4) == "200 "; }, 10'000)) << get("/healthz");
+  auto healthy = get("/healthz");
+  for (const char* part :
+       {"\"status\":\"ok\"", "\"mqtt\":\"connected\"", "\"fleet\":\"ok\"", "\"probe\":\"ok\"", "\"tally\":\"ok\""}) {
+    EXPECT_NE(healthy.find(part), std::string::npos) << part << " in " << healthy;
+  }
+  // One module unwell: the process says so, and says which.
+  probe_->broken_ = true;
+  auto sick = get("/healthz");
+  EXPECT_EQ(sick.substr(0, 4), "503 ") << sick;
+  EXPECT_NE(sick.find("\"probe\":\"probe lost its marbles\""), std::string::npos) << sick;
+  EXPECT_NE(sick.find("\"status\":\"unavailable\""), std::string::npos) << sick;
+  // And when the broker goes, /healthz turns 503 too.
+  probe_->broken_ = false;
+  broker_.reset();
+  EXPECT_TRUE(process::wait_until(
+      [&] { return get("/healthz").find("\"mqtt\":\"disconnected\"") != std::string::npos; }, 10'000))
+      << get("/healthz");
+}
+
+// A module that claims another's route: refused at start, naming both.
+class GreedyModule final : public CloudModule {
+ public:
+  std::string name() const override { return "greedy"; }
+  std::string summary() const override { return "takes the fleet's route (test only)"; }
+  Status open(ModuleContext&) override { return {}; }
+  Status install(http::Router& router) override {
+    return router.add("GET", "/v1/fleet/summary", [](const http::Request&) { return http::Response::json(200, "{}"); });
+  }
+};
+
+TEST_F(CloudHostTest, AModuleCannotTakeAnotherModulesRoute) {
+  std::vector<CloudModulePtr> modules;
+  modules.push_back(make_fleet_module());
+  modules.push_back(std::make_unique<GreedyModule>());
+  host_ = std::make_unique<CloudHost>(std::move(modules));
+  auto started = host_->start(config_with({}));
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("routes of module greedy"), std::string::npos) << started.error().message;
+  EXPECT_NE(started.error().message.find("route GET /v1/fleet/summary is already taken"), std::string::npos)
+      << started.error().message;
+}
+
 TEST(StoreUrl, ParsesAbsoluteAndRelativeSqlitePathsAndRefusesTheRest) {
   auto abs = parse_store_url("sqlite:///var/lib/tidewire/cloud.db", {"sqlite"});
   ASSERT_TRUE(abs.ok());
@@ -237,8 +298,8 @@ TEST(StoreUrl, ParsesAbsoluteAndRelativeSqlitePathsAndRefusesTheRest) {
     EXPECT_FALSE(parse_store_url(bad, {"sqlite"}).ok()) << bad;
   }
   StoreFactory stores(*rel, {{"push", *abs}});
-  EXPECT_EQ(*stores.sqlite_path("push"), "/var/lib/tidewire/cloud.db");
-  EXPECT_EQ(*stores.sqlite_path("fleet"), "cloud.db");
+  EXPECT_EQ(stores.url_for("push").path, "/var/lib/tidewire/cloud.db");
+  EXPECT_EQ(stores.url_for("fleet").path, "cloud.db");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The cloud's HTTP API end to end: real server on 127.0.0.1:0, SQLite registry, fake MQTT.
+// The fleet and commands modules' HTTP APIs end to end, with the host's /metrics and
+// /healthz over them: real server on 127.0.0.1:0, SQLite registry, fake MQTT.
 #include "tidewire/cloud/fleet_api.hpp"
 
 #include <google/protobuf/util/json_util.h>
@@ -11,6 +12,8 @@
 #include "tests/cloud/error_body.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/cloud/batch_ingest.hpp"
+#include "tidewire/cloud/command_api.hpp"
+#include "tidewire/cloud/ops_routes.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
 #include "tidewire/protocols/topics.hpp"
 
@@ -27,6 +30,31 @@ T from_json(const std::string& body) {
   return out;
 }
 
+// The fleet's and the commands' APIs, gauges and health as their modules wire them
+// (cloud/module/), without a broker: what OpsRoutes serves /metrics and /healthz over.
+class FleetAndCommandsApis final : public CloudModule {
+ public:
+  FleetAndCommandsApis(FleetRegistry& registry, FleetApi& fleet, CommandApi& commands)
+      : registry_(registry), fleet_(fleet), commands_(commands) {}
+  std::string name() const override { return "fleet"; }
+  std::string summary() const override { return "fleet and commands (test)"; }
+  Status open(ModuleContext&) override { return {}; }
+  Status install(http::Router& router) override {
+    if (auto st = fleet_.install(router); !st) return st;
+    return commands_.install(router);
+  }
+  void refresh_metrics() override {
+    fleet_.refresh_metrics();
+    commands_.refresh_metrics();
+  }
+  Status health() override { return registry_.check(); }
+
+ private:
+  FleetRegistry& registry_;
+  FleetApi& fleet_;
+  CommandApi& commands_;
+};
+
 class FleetApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -36,9 +64,13 @@ class FleetApiTest : public ::testing::Test {
     transport_.set_connected(true);
     commands_ = std::make_unique<CommandService>(*registry_, transport_, clock_, random_, metrics_);
     ingest_ = std::make_unique<BatchIngest>(*registry_, transport_, metrics_, clock_);
-    api_ = std::make_unique<FleetApi>(*registry_, *commands_, metrics_, [this] { return transport_.is_connected(); });
+    api_ = std::make_unique<FleetApi>(*registry_, metrics_);
+    command_api_ = std::make_unique<CommandApi>(*registry_, *commands_, metrics_);
+    apis_ = std::make_unique<FleetAndCommandsApis>(*registry_, *api_, *command_api_);
+    ops_ = std::make_unique<OpsRoutes>(metrics_, [this] { return transport_.is_connected(); });
     http::Router router;
-    ASSERT_TRUE(api_->install(router).ok());
+    ASSERT_TRUE(ops_->install_module(*apis_, router).ok());
+    ASSERT_TRUE(ops_->install(router).ok());
     http::ServerOptions options;
     options.metrics = &metrics_;
     options.max_body_bytes = 64 * 1024;
@@ -89,6 +121,9 @@ class FleetApiTest : public ::testing::Test {
   std::unique_ptr<CommandService> commands_;
   std::unique_ptr<BatchIngest> ingest_;
   std::unique_ptr<FleetApi> api_;
+  std::unique_ptr<CommandApi> command_api_;
+  std::unique_ptr<FleetAndCommandsApis> apis_;
+  std::unique_ptr<OpsRoutes> ops_;
   http::ServerPtr server_;
 };
 

@@ -1,6 +1,6 @@
 #include "alerts_module.hpp"
 
-#include "sqlite/open_alert_store.hpp"
+#include "open_alert_store.hpp"
 #include "tidewire/alerts/alert_api.hpp"
 #include "tidewire/alerts/alert_runner.hpp"
 #include "tidewire/alerts/rules_file.hpp"

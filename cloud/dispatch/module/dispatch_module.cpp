@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "sqlite/sqlite_order_store.hpp"
+#include "open_order_store.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/dispatch/dispatch_api.hpp"
 #include "tidewire/dispatch/dispatcher_loop.hpp"
@@ -54,11 +54,9 @@ class DispatchModule final : public cloud::CloudModule {
   }
 
   Status open(cloud::ModuleContext& ctx) override {
-    auto commands = ctx.services.need<cloud::CommandService>(name(), "fleet");
+    auto commands = ctx.services.need<cloud::CommandService>(name(), "commands");
     if (!commands) return commands.error();
-    auto path = ctx.stores.sqlite_path(name());
-    if (!path) return path.error();
-    auto store = SqliteOrderStore::open(*path);
+    auto store = open_order_store(ctx.stores.url_for(name()));
     if (!store) {
       return make_error(store.error().code, "cannot open the dispatch store " + ctx.stores.url_for(name()).text + ": " +
                                                 store.error().message + " (check --dispatch-store)");
@@ -103,7 +101,7 @@ class DispatchModule final : public cloud::CloudModule {
   void stop() override { loop_->stop(); }
 
  private:
-  std::unique_ptr<SqliteOrderStore> store_;
+  OrderStorePtr store_;
   std::unique_ptr<CommandOfferSender> offers_;
   std::unique_ptr<TransportUpdatePublisher> updates_;
   std::unique_ptr<Dispatcher> dispatcher_;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "http/server.hpp"
+#include "tidewire/cloud/ops_routes.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/shutdown.hpp"
 #include "tidewire/protocols/topics.hpp"
@@ -73,6 +74,7 @@ struct CloudHost::Parts {
   std::vector<CloudModule*> opened;  // in start order
   size_t started = 0;                // opened[0..started) have had start()
   std::vector<MqttRoute> routes;
+  std::unique_ptr<OpsRoutes> ops;
   std::atomic<bool> stopping{false};
   http::ServerPtr server;
   bool stopped = false;
@@ -112,6 +114,7 @@ Config CloudHost::make_config() const {
       {"db-path", T::kString, "cloud.db", "SQLite file used when --store is empty (the older form of --store)"},
   };
   for (const auto& m : modules_) {
+    if (!m->keeps_store()) continue;
     specs.push_back(
         {m->name() + "-store", T::kString, "", "store URL of the " + m->name() + " module (empty = --store)"});
   }
@@ -156,7 +159,7 @@ Status CloudHost::check(const Config& c) const {
     return st.error().with_context("--store");
   }
   for (const auto& m : modules_) {
-    if (auto text = store_text(c, m->name()); !text.empty()) {
+    if (auto text = m->keeps_store() ? store_text(c, m->name()) : ""; !text.empty()) {
       if (auto st = parse_store_url(text, kStoreSchemes); !st)
         return st.error().with_context("--" + m->name() + "-store");
     }
@@ -183,7 +186,7 @@ Status CloudHost::start(const Config& config) {
   if (!fallback) return fallback.error().with_context("--store");
   std::map<std::string, StoreUrl> per_module;
   for (const auto& m : modules_) {
-    if (auto text = store_text(config, m->name()); !text.empty()) {
+    if (auto text = m->keeps_store() ? store_text(config, m->name()) : ""; !text.empty()) {
       auto url = parse_store_url(text, kStoreSchemes);
       if (!url) return url.error().with_context("--" + m->name() + "-store");
       per_module.emplace(m->name(), *url);
@@ -240,9 +243,12 @@ Status CloudHost::start(const Config& config) {
   }
 
   http::Router router;
+  p.ops = std::make_unique<OpsRoutes>(p.metrics, p.context->mqtt_connected);
   for (auto* m : p.opened) {
-    if (auto st = m->install(router); !st) return st.error().with_context("routes of module " + m->name());
+    if (auto st = p.ops->install_module(*m, router); !st)
+      return st.error().with_context("routes of module " + m->name());
   }
+  if (auto st = p.ops->install(router); !st) return st.error().with_context("the host's routes");
   http::ServerOptions http_options;
   http_options.host = config.str("http-host");
   http_options.port = static_cast<int>(config.integer("http-port"));

@@ -27,6 +27,13 @@ Status Router::add(const std::string& method, const std::string& pattern, Handle
   if (pattern.empty() || pattern[0] != '/') {
     return make_error(ErrorCode::kInvalidArgument, "route pattern '" + pattern + "' must start with '/'");
   }
+  for (const auto& r : routes_) {
+    // Two handlers for one route would hide the second: the cloud's modules would
+    // otherwise take each other's routes without a word.
+    if (r.method == method && r.pattern == pattern) {
+      return make_error(ErrorCode::kConflict, "route " + method + " " + pattern + " is already taken");
+    }
+  }
   Route route{method, pattern, {}, std::move(handler)};
   for (auto part : split_path(pattern)) {
     bool open = !part.empty() && part.front() == '{';
@@ -42,6 +49,13 @@ Status Router::add(const std::string& method, const std::string& pattern, Handle
   }
   routes_.push_back(std::move(route));
   return {};
+}
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
 }
 
 bool Router::matches(const Route& route, const std::vector<std::string>& segments,

@@ -3,6 +3,7 @@
 // "/v1/devices/{id}/events". Paths are matched segment by segment after
 // percent-decoding each segment, so an encoded '/' inside an id stays inside the capture.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http.hpp"
@@ -11,8 +12,11 @@ namespace tidewire::http {
 
 class Router {
  public:
-  // Fails on a pattern that does not start with '/' or has a malformed capture.
+  // Fails on a pattern that does not start with '/' or has a malformed capture, and
+  // (kConflict) on a method and pattern already added.
   Status add(const std::string& method, const std::string& pattern, Handler handler);
+  // (method, pattern) of every route, in the order added: for index pages.
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
   // Parses the request's target (path, query), finds the route and runs its handler.
   // Unknown path -> 404, known path with another method -> 405 (with Allow), a bad

@@ -1,11 +1,8 @@
 #pragma once
-// The cloud's HTTP API (routes in cloud/README.md). Handlers only translate between
-// HTTP and the registry / command service; they hold no state, so the server may run
-// them on several threads at once.
-#include <functional>
-
+// The fleet module's HTTP API: /v1/fleet/summary and /v1/devices... (cloud/README.md).
+// Handlers only translate between HTTP and the registry; they hold no state, so the
+// server may run them on several threads at once.
 #include "http/router.hpp"
-#include "tidewire/cloud/command_service.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/common/metrics.hpp"
 
@@ -20,30 +17,22 @@ struct ApiOptions {
 
 class FleetApi {
  public:
-  // `mqtt_connected` feeds /healthz.
-  FleetApi(FleetRegistry& registry, CommandService& commands, MetricsRegistry& metrics,
-           std::function<bool()> mqtt_connected, ApiOptions options = {});
+  FleetApi(FleetRegistry& registry, MetricsRegistry& metrics, ApiOptions options = {});
 
   // Adds every route of the API to `router`.
   Status install(http::Router& router);
+  // tw_cloud_devices{presence}: read from the store at scrape time.
+  void refresh_metrics();
 
  private:
-  http::Response index(const http::Request& req);
   http::Response summary(const http::Request& req);
   http::Response list_devices(const http::Request& req);
   http::Response get_device(const http::Request& req);
   http::Response device_events(const http::Request& req);
-  http::Response create_command(const http::Request& req);
-  http::Response get_command(const http::Request& req);
-  http::Response metrics(const http::Request& req);
-  http::Response healthz(const http::Request& req);
-  // Gauges read from the store at scrape time: commands by state, devices online/offline.
-  void refresh_gauges();
 
   FleetRegistry& registry_;
-  CommandService& commands_;
-  MetricsRegistry& metrics_;
-  std::function<bool()> mqtt_connected_;
+  Gauge& online_;
+  Gauge& offline_;
   ApiOptions options_;
 };
 

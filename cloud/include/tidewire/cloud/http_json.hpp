@@ -7,6 +7,7 @@
 // status_for(code), the one mapping from an ErrorCode to an HTTP status.
 #include <google/protobuf/message.h>
 
+#include <initializer_list>
 #include <string_view>
 
 #include "http/http.hpp"
@@ -24,5 +25,9 @@ http::Response error(const Error& error);
 // Parses a request body into `out` (protocols::from_json): an unknown key is an error
 // (reason unknown_key), so typos do not pass silently; anything else invalid_json.
 Status parse(std::string_view body, google::protobuf::Message& out);
+
+// Query parameters are checked like JSON bodies: one not in `allowed` is an error (reason
+// unknown_query_parameter) naming the allowed ones, not silently ignored.
+Status only_known_params(const http::Request& req, std::initializer_list<const char*> allowed);
 
 }  // namespace tidewire::cloud::http_json

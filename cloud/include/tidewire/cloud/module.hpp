@@ -11,12 +11,15 @@
 //   mqtt_routes()     the MQTT filters it subscribes to, each with its handler
 //   start()           starts its threads; the MQTT connection comes up after every start()
 //   tick()            housekeeping, about once a second, on the host's main thread
+//   refresh_metrics() gauges read from its store, just before /metrics renders
 //   health()          for /healthz: an error says what is wrong
 //   stop()            in reverse order of start, before any module is destroyed
 //
 // Modules meet only through the host: what one offers another (the commands a dispatcher
 // sends offers through, the notifier alerts tell people with) is provided into the
 // ServiceDirectory by type in open() and found there by the modules opened after it.
+// The host serves what every module shares: GET / (an index of every module's routes),
+// GET /metrics and GET /healthz.
 // Adding a module touches no other module and no core file: write the class, list it in
 // main.cpp. docs/architecture.md, "Adding a capability module".
 #include <functional>
@@ -91,6 +94,8 @@ class CloudModule {
   // One line for --help and the start-up log.
   virtual std::string summary() const = 0;
   virtual std::vector<OptionSpec> options() const { return {}; }
+  // Whether it keeps a store of its own: the host then offers --<name>-store.
+  virtual bool keeps_store() const { return true; }
   virtual Status check(const Config&) const { return {}; }
   virtual Status open(ModuleContext& context) = 0;
   virtual Status install(http::Router&) { return {}; }

@@ -4,7 +4,9 @@
 //   sqlite:cloud.db                       a path relative to the working directory
 // The cloud takes --store (every module's default) and --<module>-store for a module that
 // keeps its data elsewhere. Today "sqlite" is the only backend; a "postgres" one is the
-// planned second (several cloud instances sharing state).
+// planned second (several cloud instances sharing state). A module opens its store with
+// its own open_<store>(url) under platform/ (open_fleet_registry, open_order_store,
+// open_push_store, open_alert_store): the one place that maps a scheme to a backend.
 #include <map>
 #include <string>
 #include <vector>
@@ -32,9 +34,6 @@ class StoreFactory {
     auto it = per_module_.find(module);
     return it == per_module_.end() ? fallback_ : it->second;
   }
-  // kInvalidArgument unless the module's store is a SQLite file: a module whose store has
-  // only a SQLite backend so far says so instead of opening the wrong thing.
-  Expected<std::string> sqlite_path(const std::string& module) const;
 
  private:
   StoreUrl fallback_;

@@ -1,7 +1,7 @@
 #pragma once
 // Where alert state survives a restart: the rules added by HTTP and every incident whose
 // notices are not all sent yet. One interface; the backends live under platform/ and are
-// chosen by the store URL's scheme (platform/sqlite/open_alert_store.hpp):
+// chosen by the store URL's scheme (platform/open_alert_store.hpp):
 //   platform/sqlite/  SqliteAlertStore (tables alert_rules and alert_incidents).
 // Every backend passes the same contract tests (tests/alerts/alert_store_contract_test.cpp).
 //

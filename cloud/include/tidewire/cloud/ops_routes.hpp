@@ -1,0 +1,41 @@
+#pragma once
+// What the host serves for every module, so no module owns the process's pages:
+//   GET /         an index: each module, its summary and its routes (GET ones linked)
+//   GET /metrics  Prometheus text, after every module's refresh_metrics()
+//   GET /healthz  CloudHealth: the broker connection and every module's health()
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/router.hpp"
+#include "tidewire/cloud/module.hpp"
+#include "tidewire/common/metrics.hpp"
+
+namespace tidewire::cloud {
+
+class OpsRoutes {
+ public:
+  OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected);
+
+  // Installs the module's routes into `router`, noting them for the index.
+  Status install_module(CloudModule& module, http::Router& router);
+  // Adds /, /metrics and /healthz (after every module's routes).
+  Status install(http::Router& router);
+
+ private:
+  struct Entry {
+    CloudModule* module;
+    std::vector<std::pair<std::string, std::string>> routes;  // (method, pattern)
+  };
+  http::Response index() const;
+  http::Response metrics();
+  http::Response healthz();
+
+  MetricsRegistry& metrics_;
+  std::function<bool()> mqtt_connected_;
+  Gauge& mqtt_gauge_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace tidewire::cloud
