@@ -8,39 +8,13 @@
 #include "sqlite/sqlite_spool.hpp"
 #include "tests/edge/edge_test_support.hpp"
 #include "tests/fakes/fake_transport.hpp"
+#include "tests/fakes/flaky_spool.hpp"
 #include "tidewire/edge/relay.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
 
 namespace tidewire::edge::testing {
 
 using tidewire::testing::FakeTransport;
-
-// A Spool that can be told to fail, around the real one.
-class FlakySpool final : public Spool {
- public:
-  explicit FlakySpool(Spool& inner) : inner_(inner) {}
-  bool fail_appends = false;
-  bool fail_removes = false;
-
-  Expected<AppendResult> append(const SpoolWrite& w) override {
-    if (fail_appends) return make_error(ErrorCode::kIo, "disk I/O error (injected)");
-    return inner_.append(w);
-  }
-  Expected<std::vector<SpoolRow>> read_after(int64_t after, size_t rows, size_t bytes) override {
-    return inner_.read_after(after, rows, bytes);
-  }
-  Expected<uint64_t> remove(const std::vector<int64_t>& ids) override {
-    if (fail_removes) return make_error(ErrorCode::kIo, "disk I/O error (injected)");
-    return inner_.remove(ids);
-  }
-  Expected<DropCounts> expire(int64_t cutoff) override { return inner_.expire(cutoff); }
-  Expected<std::vector<CursorRecord>> load_cursors() override { return inner_.load_cursors(); }
-  Expected<std::vector<topics::DeviceAddress>> load_devices() override { return inner_.load_devices(); }
-  SpoolStats stats() const override { return inner_.stats(); }
-
- private:
-  Spool& inner_;
-};
 
 class RelayTest : public ::testing::Test {
  protected:

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fakes/fake_hal.hpp"
 #include "tests/fakes/fake_transport.hpp"
-#include "tests/firmware/fake_hal.hpp"
 #include "tidewire/firmware/memory_outbox.hpp"
 #include "tidewire/protocols/codec.hpp"
 

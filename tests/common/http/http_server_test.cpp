@@ -6,7 +6,7 @@
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "process/process.hpp"
-#include "tests/cloud/raw_socket.hpp"
+#include "tests/common/http/raw_socket.hpp"
 
 namespace tidewire::http {
 namespace {

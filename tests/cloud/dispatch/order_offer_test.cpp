@@ -1,6 +1,6 @@
 // OrderBook offers: offer, accept, decline, expiry on a ManualClock, bundles, and the
 // answers that must be refused without any change (wrong rider, stale, late, unknown).
-#include "tests/dispatch/order_test_support.hpp"
+#include "tests/cloud/dispatch/order_test_support.hpp"
 
 namespace tidewire::dispatch {
 namespace {

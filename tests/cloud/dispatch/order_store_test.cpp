@@ -7,7 +7,7 @@
 
 #include "sqlite/sqlite.hpp"
 #include "sqlite/sqlite_order_store.hpp"
-#include "tests/dispatch/order_test_support.hpp"
+#include "tests/cloud/dispatch/order_test_support.hpp"
 
 namespace tidewire::dispatch {
 namespace {

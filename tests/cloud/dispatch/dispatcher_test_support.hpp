@@ -1,6 +1,6 @@
 #pragma once
-// Fakes and a fixture for Dispatcher tests: offers and order updates are recorded, time is
-// a ManualClock, the store is in memory unless a test brings its own.
+// A fixture for Dispatcher tests: offers and order updates are recorded (the fakes are in
+// tests/fakes/), time is a ManualClock, the store is in memory unless a test brings its own.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,51 +8,14 @@
 #include <unistd.h>
 #include <vector>
 
+#include "tests/fakes/fake_offer_sender.hpp"
+#include "tests/fakes/fake_updates.hpp"
 #include "tidewire/common/random.hpp"
 #include "tidewire/dispatch/dispatcher.hpp"
 
 namespace tidewire::dispatch::testing {
 
 inline constexpr int64_t kT0 = 1'700'000'000'000;
-
-class FakeOfferSender final : public OfferSender {
- public:
-  struct Sent {
-    std::string rider_id;
-    v1::Offer offer;
-    std::string command_id;
-  };
-  Expected<std::string> send_offer(const std::string& rider_id, const v1::Offer& offer) override {
-    std::string id = "cmd-" + std::to_string(sent.size() + 1);
-    sent.push_back({rider_id, offer, id});
-    return id;
-  }
-  Status send_cancel(const std::string& rider_id, const std::string& order_id) override {
-    cancels.emplace_back(rider_id, order_id);
-    return {};
-  }
-  std::vector<Sent> sent;
-  std::vector<std::pair<std::string, std::string>> cancels;  // rider, order
-};
-
-class FakeUpdates final : public UpdatePublisher {
- public:
-  struct Update {
-    Audience audience;
-    std::string recipient;
-    v1::OrderUpdate update;
-  };
-  Status publish(Audience audience, const std::string& recipient, const v1::OrderUpdate& update) override {
-    updates.push_back({audience, recipient, update});
-    return {};
-  }
-  bool has(Audience audience, const std::string& recipient, const std::string& event) const {
-    for (const auto& u : updates)
-      if (u.audience == audience && u.recipient == recipient && u.update.event() == event) return true;
-    return false;
-  }
-  std::vector<Update> updates;
-};
 
 // Metres north of a point, in degrees of latitude (enough for tests: 1 deg = 111.2 km).
 inline double north(double lat, double metres) {

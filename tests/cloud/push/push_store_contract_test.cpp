@@ -7,7 +7,7 @@
 #include <map>
 
 #include "open_push_store.hpp"
-#include "tests/push/push_store_test_support.hpp"
+#include "tests/cloud/push/push_store_test_support.hpp"
 #include "tidewire/push/push_store.hpp"
 
 namespace tidewire::push {

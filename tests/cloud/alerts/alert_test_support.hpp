@@ -1,12 +1,13 @@
 #pragma once
-// Fakes and builders for the alert tests: a sink that records (or refuses) pushes, fleet
-// snapshots built by hand, rules from JSON, one SQLite file per test.
+// Builders for the alert tests: fleet snapshots built by hand, rules from JSON, one SQLite
+// file per test; the sink that records (or refuses) pushes is tests/fakes/fake_sink.hpp.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "tests/cloud/cloud_test_support.hpp"
+#include "tests/fakes/fake_sink.hpp"
 #include "tidewire/alerts/alert_engine.hpp"
 #include "tidewire/alerts/alert_rule.hpp"
 
@@ -14,37 +15,6 @@ namespace tidewire::alerts::testing {
 
 using cloud::testing::kT0;
 using cloud::testing::temp_db_path;
-
-class FakeSink final : public AlertSink {
- public:
-  struct Sent {
-    v1::PushRequest request;
-    std::string key;
-  };
-  // cloud::Notifier
-  Status notify(const v1::PushRequest& request, const std::string& key) override {
-    attempts.push_back(key);
-    if (refuse_next > 0) {
-      --refuse_next;
-      return make_error(ErrorCode::kUnavailable, "push service not reachable");
-    }
-    if (invalid_next > 0) {
-      --invalid_next;
-      return make_error(ErrorCode::kInvalidArgument, "no recipient 'gone'", "unknown_recipient");
-    }
-    sent.push_back({request, key});
-    return {};
-  }
-  std::vector<std::string> keys() const {
-    std::vector<std::string> out;
-    for (const auto& s : sent) out.push_back(s.key);
-    return out;
-  }
-  std::vector<Sent> sent;
-  std::vector<std::string> attempts;
-  int refuse_next = 0;   // answered kUnavailable (retried)
-  int invalid_next = 0;  // answered kInvalidArgument (dropped)
-};
 
 inline AlertRule rule(const std::string& json) {
   auto parsed = parse_rule_json(json, RuleSource::kFile);

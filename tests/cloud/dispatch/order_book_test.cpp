@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "tests/dispatch/order_test_support.hpp"
+#include "tests/cloud/dispatch/order_test_support.hpp"
 
 namespace tidewire::dispatch {
 namespace {

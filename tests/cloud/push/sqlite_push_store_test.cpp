@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "open_push_store.hpp"
-#include "tests/push/push_store_test_support.hpp"
+#include "tests/cloud/push/push_store_test_support.hpp"
 
 namespace tidewire::push {
 namespace {
