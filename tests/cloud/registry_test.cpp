@@ -1,10 +1,12 @@
 // RegistryContract: what FleetRegistry promises (fleet_registry.hpp: ingest rules, queries,
-// commands, durability across reopening), asserted against every backend. A new backend
-// (PostgreSQL) is one more value in INSTANTIATE_TEST_SUITE_P at the bottom.
+// commands, durability across reopening), asserted against every backend, each opened by
+// its store URL through open_fleet_registry() as the fleet module opens it. The backends
+// are tests/cloud/store_backends.hpp's.
 #include <gtest/gtest.h>
 
-#include "sqlite/sqlite_registry.hpp"
+#include "open_fleet_registry.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
+#include "tests/cloud/store_backends.hpp"
 #include "tidewire/common/clock.hpp"
 
 namespace tidewire::cloud {
@@ -12,25 +14,18 @@ namespace {
 
 using namespace testing;
 
-enum class Backend { kSqlite };
-
-class RegistryContract : public ::testing::TestWithParam<Backend> {
+class RegistryContract : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override {
-    path_ = temp_db_path();
+    url_ = fresh_store_url(GetParam());
     open();
   }
   // Opens the backend on the test's store (again: what a restart sees).
   void open() {
     registry_.reset();
-    switch (GetParam()) {
-      case Backend::kSqlite: {
-        auto r = SqliteRegistry::open({path_, 120'000}, clock_);
-        ASSERT_TRUE(r.ok()) << r.error().describe();
-        registry_ = std::move(*r);
-        break;
-      }
-    }
+    auto r = open_fleet_registry(url_, 120'000, clock_);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    registry_ = std::move(*r);
   }
   IngestOutcome ingest(const v1::EdgeBatch& b) {
     auto out = registry_->ingest(b);
@@ -54,7 +49,7 @@ class RegistryContract : public ::testing::TestWithParam<Backend> {
   }
 
   ManualClock clock_{kT0};
-  std::string path_;
+  StoreUrl url_;
   FleetRegistryPtr registry_;
 };
 
@@ -333,8 +328,7 @@ TEST_P(RegistryContract, IdempotencyKeyReturnsTheFirstCommand) {
   EXPECT_FALSE(registry_->command("cmd-b").ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RegistryContract, ::testing::Values(Backend::kSqlite),
-                         [](const ::testing::TestParamInfo<Backend>&) { return std::string("sqlite"); });
+INSTANTIATE_TEST_SUITE_P(Backends, RegistryContract, store_backends(), backend_name);
 
 }  // namespace
 }  // namespace tidewire::cloud

@@ -1,16 +1,16 @@
 // AlertStoreContract: what tidewire/alerts/alert_store.hpp promises, run against every
 // backend, each opened by its store URL through open_alert_store() as the alerts module
-// opens it. Adding a backend is one line in INSTANTIATE_TEST_SUITE_P below.
+// opens it. The backends are tests/cloud/store_backends.hpp's.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <thread>
 
 #include "alert_test_support.hpp"
 #include "open_alert_store.hpp"
+#include "tests/cloud/store_backends.hpp"
 #include "tidewire/alerts/alert_store.hpp"
 
 namespace tidewire::alerts {
@@ -22,29 +22,6 @@ constexpr const char* kHot =
     R"("threshold":70,"for_s":60,"recipient_ids":["ops-1"]})";
 constexpr const char* kDark =
     R"({"id":"dark","type":"site_offline","offline_pct":50,"for_s":120,"min_devices":4,"tags":["ops"]})";
-
-// One SQLite file per test in a folder of this process, removed when it exits.
-inline std::string fresh_db_path(const std::string& test) {
-  return cloud::testing::temp_db_path(test);
-}
-
-// A backend under test: its name in test names, and a store URL no other test uses, empty
-// when first opened.
-struct Backend {
-  std::string name;
-  std::function<cloud::StoreUrl(const std::string& test)> fresh_url;
-};
-
-void PrintTo(const Backend& backend, std::ostream* out) {
-  *out << backend.name;
-}
-
-Backend sqlite_file() {
-  return {"Sqlite", [](const std::string& test) {
-            auto path = fresh_db_path(test);
-            return cloud::StoreUrl{"sqlite", path, "sqlite://" + path};
-          }};
-}
 
 Incident incident(const std::string& rule, const std::string& subject, uint64_t seq, int64_t opened_ms) {
   Incident i;
@@ -70,10 +47,10 @@ std::vector<std::string> names(const std::vector<Incident>& incidents) {
   return out;
 }
 
-class AlertStoreContract : public ::testing::TestWithParam<Backend> {
+class AlertStoreContract : public ::testing::TestWithParam<cloud::testing::StoreBackend> {
  protected:
   void SetUp() override {
-    url_ = GetParam().fresh_url(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    url_ = cloud::testing::fresh_store_url(GetParam());
     reopen();
   }
   // Another process's view: a fresh store on the same URL.
@@ -252,8 +229,8 @@ TEST_P(AlertStoreContract, EverythingSurvivesReopeningTheStore) {
   EXPECT_EQ(last_seq("off", "poster-2"), 7u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AlertStoreContract, ::testing::Values(sqlite_file()),
-                         [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, AlertStoreContract, cloud::testing::store_backends(),
+                         cloud::testing::backend_name);
 
 TEST(OpenAlertStore, AnUnknownSchemeIsRefusedNamingItAndTheBuiltInOnes) {
   ManualClock clock;

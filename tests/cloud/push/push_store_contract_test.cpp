@@ -1,13 +1,13 @@
 // PushStoreContract: what tidewire/push/push_store.hpp promises, run against every backend,
 // each opened by its store URL through open_push_store() as the push module opens it.
-// Adding a backend is one line in INSTANTIATE_TEST_SUITE_P below.
+// The backends are tests/cloud/store_backends.hpp's.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <map>
 
 #include "open_push_store.hpp"
 #include "tests/cloud/push/push_store_test_support.hpp"
+#include "tests/cloud/store_backends.hpp"
 #include "tidewire/push/push_store.hpp"
 
 namespace tidewire::push {
@@ -17,28 +17,10 @@ using testing::key_of;
 using testing::notification;
 using testing::recipient;
 
-// A backend under test: its name in test names, and a store URL no other test uses, empty
-// when first opened.
-struct Backend {
-  std::string name;
-  std::function<cloud::StoreUrl(const std::string& test)> fresh_url;
-};
-
-void PrintTo(const Backend& backend, std::ostream* out) {
-  *out << backend.name;
-}
-
-Backend sqlite_file() {
-  return {"Sqlite", [](const std::string& test) {
-            auto path = testing::fresh_db_path(test);
-            return cloud::StoreUrl{"sqlite", path, "sqlite://" + path};
-          }};
-}
-
-class PushStoreContract : public ::testing::TestWithParam<Backend> {
+class PushStoreContract : public ::testing::TestWithParam<cloud::testing::StoreBackend> {
  protected:
   void SetUp() override {
-    url_ = GetParam().fresh_url(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    url_ = cloud::testing::fresh_store_url(GetParam());
     reopen();
   }
   // Another process's view: a fresh store on the same URL.
@@ -417,8 +399,8 @@ TEST_P(PushStoreContract, EverythingSurvivesReopeningTheStore) {
   EXPECT_EQ(delivery("n2", "r1").inbox_seq, 2u);  // the inbox numbering carries on
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PushStoreContract, ::testing::Values(sqlite_file()),
-                         [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, PushStoreContract, cloud::testing::store_backends(),
+                         cloud::testing::backend_name);
 
 }  // namespace
 }  // namespace tidewire::push
