@@ -3,7 +3,7 @@
 // notices are not all sent yet. One interface; the backends live under platform/ and are
 // chosen by the store URL's scheme (platform/open_alert_store.hpp):
 //   platform/sqlite/  SqliteAlertStore (tables alert_rules and alert_incidents).
-// Every backend passes the same contract tests (tests/alerts/alert_store_contract_test.cpp).
+// Every backend passes the same contract tests (tests/cloud/alerts/alert_store_contract_test.cpp).
 //
 // Contract:
 // - Each call is atomic and safe from any thread.

@@ -4,7 +4,7 @@
 // at any point (docs/push.md, "Guarantees"). One interface; the backends live under
 // platform/ and are chosen by the store URL's scheme (platform/open_push_store.hpp):
 //   platform/sqlite/  SqlitePushStore, one file (WAL, synchronous=FULL).
-// Every backend passes the same contract tests (tests/push/push_store_contract_test.cpp).
+// Every backend passes the same contract tests (tests/cloud/push/push_store_contract_test.cpp).
 //
 // Contract:
 // - Not thread-safe: the PushService calls it under its own lock.
