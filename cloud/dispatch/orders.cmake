@@ -3,6 +3,7 @@
 add_library(tw_dispatch_orders STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/order.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/order_book.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/order_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/order_create.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/order_offers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/order_progress.cpp

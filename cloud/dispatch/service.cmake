@@ -4,6 +4,7 @@
 add_library(tw_dispatch_service STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/policy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/dispatcher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/dispatch_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/region.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/region_rounds.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/bundle.cpp

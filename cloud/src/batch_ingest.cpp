@@ -8,12 +8,8 @@
 namespace tidewire::cloud {
 namespace {
 
-std::vector<double> batch_size_buckets() {
-  return {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
-}
-
-const char* frame_reject_reason(ErrorCode code) {
-  return code == ErrorCode::kTooLarge ? "oversize" : "malformed";
+FrameReject frame_reject_reason(ErrorCode code) {
+  return code == ErrorCode::kTooLarge ? FrameReject::kOversize : FrameReject::kMalformed;
 }
 
 }  // namespace
@@ -25,23 +21,7 @@ BatchIngest::BatchIngest(FleetRegistry& registry, transport::Transport& transpor
       metrics_(metrics),
       clock_(clock),
       options_(options),
-      warnings_(clock) {
-  // Registered up front so dashboards see the families (at zero) before the first batch.
-  metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker");
-  metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker");
-  metrics_.counter("tw_cloud_ingest_queue_full_total", "Frames dropped unacked because the ingest queue was full");
-  metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "acked"}});
-  metrics_.histogram("tw_cloud_batch_items", "Items per uplink batch", batch_size_buckets());
-  metrics_.counter("tw_cloud_items_total", "Batch items by type and outcome",
-                   {{"type", "event"}, {"outcome", "accepted"}});
-  metrics_.counter("tw_cloud_duplicates_total", "Batch items absorbed as duplicates or stale");
-  metrics_.counter("tw_cloud_events_stored_total", "Events newly stored (duplicates excluded)");
-  metrics_.counter("tw_cloud_rejects_total", "Rejected frames and items, by reason",
-                   {{"unit", "frame"}, {"reason", "malformed"}});
-  metrics_.histogram("tw_cloud_ingest_commit_ms", "Time to store and commit one batch", default_ms_buckets());
-  metrics_.counter("tw_cloud_commands_completed_total", "Commands completed by a device result");
-  metrics_.counter("tw_cloud_acks_total", "BatchAcks published");
-}
+      warnings_(clock) {}
 
 BatchIngest::~BatchIngest() {
   stop();
@@ -65,11 +45,11 @@ void BatchIngest::stop() {
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
   if (dropped > 0) {
-    metrics_.counter("tw_cloud_ingest_dropped_total", "Frames dropped unacked at shutdown").inc(dropped);
+    metrics_.dropped.inc(dropped);
     TW_INFO("cloud", "stopping: " << dropped << " queued batch(es) left unacked; their edges will re-send them");
   }
-  metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker").set(0);
-  metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker").set(0);
+  metrics_.queue_depth.set(0);
+  metrics_.queue_bytes.set(0);
 }
 
 bool BatchIngest::submit(transport::Message message) {
@@ -79,12 +59,11 @@ bool BatchIngest::submit(transport::Message message) {
     bool full =
         queue_.size() >= options_.max_queue_frames || queue_bytes_ + message.payload.size() > options_.max_queue_bytes;
     if (stopping_) {
-      metrics_.counter("tw_cloud_ingest_dropped_total", "Frames dropped unacked at shutdown").inc();
+      metrics_.dropped.inc();
       return false;
     }
     if (full) {
-      metrics_.counter("tw_cloud_ingest_queue_full_total", "Frames dropped unacked because the ingest queue was full")
-          .inc();
+      metrics_.queue_full.inc();
       warn_rate_limited("queue_full", "ingest queue full (" + std::to_string(queue_.size()) +
                                           " frames): dropping a batch unacked; its edge will re-send it");
       return false;
@@ -95,10 +74,8 @@ bool BatchIngest::submit(transport::Message message) {
     bytes = queue_bytes_;
   }
   cv_.notify_one();
-  metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker")
-      .set(static_cast<int64_t>(depth));
-  metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker")
-      .set(static_cast<int64_t>(bytes));
+  metrics_.queue_depth.set(static_cast<int64_t>(depth));
+  metrics_.queue_bytes.set(static_cast<int64_t>(bytes));
   return true;
 }
 
@@ -121,10 +98,8 @@ void BatchIngest::run() {
       depth = queue_.size();
       bytes = queue_bytes_;
     }
-    metrics_.gauge("tw_cloud_ingest_queue_depth", "Uplink frames waiting for the ingest worker")
-        .set(static_cast<int64_t>(depth));
-    metrics_.gauge("tw_cloud_ingest_queue_bytes", "Bytes of uplink frames waiting for the ingest worker")
-        .set(static_cast<int64_t>(bytes));
+    metrics_.queue_depth.set(static_cast<int64_t>(depth));
+    metrics_.queue_bytes.set(static_cast<int64_t>(bytes));
     process(message);
   }
 }
@@ -132,12 +107,12 @@ void BatchIngest::run() {
 void BatchIngest::process(const transport::Message& message) {
   auto topic = topics::parse_edge_topic(message.topic);
   if (!topic || topic->channel != topics::EdgeChannel::kBatch) {
-    return reject_frame("bad_topic", message.topic, topic ? "not a batch topic" : topic.error().message);
+    return reject_frame(FrameReject::kBadTopic, message.topic, topic ? "not a batch topic" : topic.error().message);
   }
   auto batch = codec::decode_batch_frame(message.payload);
   if (!batch) return reject_frame(frame_reject_reason(batch.error().code), message.topic, batch.error().message);
   if (batch->edge_id() != topic->edge_id) {
-    return reject_frame("identity_mismatch", message.topic,
+    return reject_frame(FrameReject::kIdentityMismatch, message.topic,
                         "batch says edge '" + batch->edge_id() + "', topic says '" + topic->edge_id + "'");
   }
 
@@ -145,34 +120,21 @@ void BatchIngest::process(const transport::Message& message) {
   auto outcome = registry_.ingest(*batch);
   if (!outcome) {
     // Nothing was stored: no ack, the edge re-sends after its timeout.
-    metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "store_failed"}}).inc();
+    metrics_.batches_store_failed.inc();
     warn_rate_limited("store_failed", "storing batch " + std::to_string(batch->batch_id()) + " from edge " +
                                           batch->edge_id() + " failed, not acked: " + outcome.error().message);
     return;
   }
-  metrics_.histogram("tw_cloud_ingest_commit_ms", "Time to store and commit one batch", default_ms_buckets())
-      .observe(static_cast<double>(clock_.steady_ms() - started));
-  metrics_.histogram("tw_cloud_batch_items", "Items per uplink batch", batch_size_buckets())
-      .observe(static_cast<double>(batch->items_size()));
-  for (const auto& [key, n] : outcome->items) {
-    metrics_
-        .counter("tw_cloud_items_total", "Batch items by type and outcome",
-                 {{"type", key.first}, {"outcome", key.second}})
-        .inc(n);
-  }
-  metrics_.counter("tw_cloud_duplicates_total", "Batch items absorbed as duplicates or stale").inc(outcome->duplicates);
+  metrics_.commit_ms.observe(static_cast<double>(clock_.steady_ms() - started));
+  metrics_.batch_items.observe(static_cast<double>(batch->items_size()));
+  for (const auto& [key, n] : outcome->items) metrics_.item(key.first, key.second).inc(n);
+  metrics_.duplicates.inc(outcome->duplicates);
   auto stored = outcome->items.find({"event", "accepted"});
   if (stored != outcome->items.end()) {
-    metrics_.counter("tw_cloud_events_stored_total", "Events newly stored (duplicates excluded)").inc(stored->second);
+    metrics_.events_stored.inc(stored->second);
   }
-  for (const auto& [reason, n] : outcome->rejects) {
-    metrics_
-        .counter("tw_cloud_rejects_total", "Rejected frames and items, by reason",
-                 {{"unit", "item"}, {"reason", reason}})
-        .inc(n);
-  }
-  metrics_.counter("tw_cloud_commands_completed_total", "Commands completed by a device result")
-      .inc(outcome->commands_completed);
+  for (const auto& [reason, n] : outcome->rejects) metrics_.item_reject(reason).inc(n);
+  metrics_.commands_completed.inc(outcome->commands_completed);
   if (outcome->rejected > 0) {
     warn_rate_limited("item_rejects", "batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
                                           ": " + std::to_string(outcome->rejected) +
@@ -182,7 +144,7 @@ void BatchIngest::process(const transport::Message& message) {
   if (!deliver_to_feed(*batch)) {
     // Stored, but what it asks of a module is not applied: no ack, so the edge re-sends
     // and the modules see these items again (duplicates to the registry).
-    metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "handoff_failed"}}).inc();
+    metrics_.batches_handoff_failed.inc();
     warn_rate_limited(
         "handoff_failed",
         "batch " + std::to_string(batch->batch_id()) + " from edge " + batch->edge_id() +
@@ -200,28 +162,21 @@ void BatchIngest::process(const transport::Message& message) {
   ack.set_rejected(outcome->rejected);
   auto ack_topic = topics::edge_topic(batch->edge_id(), topics::EdgeChannel::kAck);
   if (!ack_topic) return;  // edge id was valid to arrive on a topic; cannot happen
-  auto* metrics = &metrics_;
-  auto st = transport_.publish({*ack_topic, codec::encode(ack), 1, false}, [metrics](const Status& done) {
-    if (!done) {
-      metrics
-          ->counter("tw_cloud_ack_failures_total", "BatchAcks not delivered to the broker, by reason",
-                    {{"reason", "not_acknowledged"}})
-          .inc();
-    }
+  // The callback may run after this BatchIngest is gone; the counter lives as long as the registry.
+  auto* not_acknowledged = &metrics_.ack_not_acknowledged;
+  auto st = transport_.publish({*ack_topic, codec::encode(ack), 1, false}, [not_acknowledged](const Status& done) {
+    if (!done) not_acknowledged->inc();
   });
   if (!st) {
     // Stored but not acked: the edge re-sends and gets an ack of duplicates next time.
-    metrics_
-        .counter("tw_cloud_ack_failures_total", "BatchAcks not delivered to the broker, by reason",
-                 {{"reason", "publish_refused"}})
-        .inc();
-    metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "stored_unacked"}}).inc();
+    metrics_.ack_publish_refused.inc();
+    metrics_.batches_stored_unacked.inc();
     warn_rate_limited("ack_refused", "batch " + std::to_string(batch->batch_id()) +
                                          " stored but its ack could not be published: " + st.error().message);
     return;
   }
-  metrics_.counter("tw_cloud_acks_total", "BatchAcks published").inc();
-  metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "acked"}}).inc();
+  metrics_.acks.inc();
+  metrics_.batches_acked.inc();
   TW_DEBUG("cloud", "batch " << batch->batch_id() << " from " << batch->edge_id() << ": " << outcome->accepted
                              << " accepted, " << outcome->duplicates << " duplicates, " << outcome->rejected
                              << " rejected");
@@ -236,12 +191,10 @@ bool BatchIngest::deliver_to_feed(const v1::EdgeBatch& batch) {
   });
 }
 
-void BatchIngest::reject_frame(const char* reason, const std::string& topic, const std::string& why) {
-  metrics_
-      .counter("tw_cloud_rejects_total", "Rejected frames and items, by reason",
-               {{"unit", "frame"}, {"reason", reason}})
-      .inc();
-  metrics_.counter("tw_cloud_batches_total", "Uplink batches by result", {{"result", "rejected"}}).inc();
+void BatchIngest::reject_frame(FrameReject reject, const std::string& topic, const std::string& why) {
+  metrics_.frame_reject(reject).inc();
+  metrics_.batches_rejected.inc();
+  const char* reason = frame_reject_name(reject);
   warn_rate_limited(std::string("frame_") + reason,
                     std::string("rejected frame (") + reason + ") on '" + topic.substr(0, 200) + "': " + why);
 }

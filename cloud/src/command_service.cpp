@@ -186,17 +186,17 @@ Expected<CommandService::Created> CommandService::store_and_send(CommandRecord r
   if (!inserted) return inserted.error();
   if (!inserted->inserted) {
     if (inserted->record.request_fingerprint != record.request_fingerprint) {
-      metrics_.counter("tw_cloud_command_key_conflicts_total", "Idempotency keys reused for a different request").inc();
+      metrics_.key_conflicts.inc();
       return make_error(ErrorCode::kConflict,
                         "Idempotency-Key '" + record.idempotency_key +
                             "' was already used for a different request (command " +
                             inserted->record.view.command_id() + "); use a new key",
                         "idempotency_conflict");
     }
-    metrics_.counter("tw_cloud_command_replays_total", "Command requests answered from an idempotency key").inc();
+    metrics_.replays.inc();
     return Created{inserted->record.view, false};
   }
-  metrics_.counter("tw_cloud_commands_created_total", "Commands accepted by the API").inc();
+  metrics_.created.inc();
   TW_INFO("cloud", "command " << v.command_id() << " '" << v.name() << "' for " << device_id << " via edge "
                               << record.edge_id << ", " << log_detail);
   publish({record});
@@ -212,20 +212,18 @@ Expected<v1::CommandView> CommandService::get(const std::string& command_id) {
 }
 
 void CommandService::publish(const std::vector<CommandRecord>& records) {
-  auto failed = [&](const char* reason, uint64_t n) {
-    metrics_
-        .counter("tw_cloud_command_send_failures_total", "Command publishes not done, by reason", {{"reason", reason}})
-        .inc(n);
-  };
   if (records.empty()) return;
-  if (!transport_.is_connected()) return failed("disconnected", records.size());
+  if (!transport_.is_connected()) {
+    metrics_.send_disconnected.inc(records.size());
+    return;
+  }
 
   std::map<std::string, std::vector<const CommandRecord*>> by_edge;
   std::unordered_map<std::string, v1::Command> commands;
   for (const auto& r : records) {
     v1::Command c = to_command(r);
     if (r.edge_id.empty()) {
-      failed("no_edge", 1);
+      metrics_.send_no_edge.inc();
     } else {
       by_edge[r.edge_id].push_back(&r);
       commands[r.view.command_id()] = std::move(c);
@@ -235,25 +233,22 @@ void CommandService::publish(const std::vector<CommandRecord>& records) {
   for (const auto& [edge, list] : by_edge) {
     auto topic = topics::edge_topic(edge, topics::EdgeChannel::kCommand);
     if (!topic) {
-      failed("bad_edge_id", list.size());
+      metrics_.send_bad_edge_id.inc(list.size());
       continue;
     }
     for (size_t i = 0; i < list.size(); i += static_cast<size_t>(options_.max_commands_per_batch)) {
       v1::CommandBatch batch;
       size_t end = std::min(list.size(), i + static_cast<size_t>(options_.max_commands_per_batch));
       for (size_t k = i; k < end; ++k) *batch.add_commands() = commands[list[k]->view.command_id()];
-      auto st = transport_.publish({*topic, codec::encode(batch), 1, false}, [metrics = &metrics_](const Status& done) {
-        // Runs on the transport's thread, possibly late: touch only the metrics registry.
-        if (!done) {
-          metrics
-              ->counter("tw_cloud_command_send_failures_total", "Command publishes not done, by reason",
-                        {{"reason", "not_acknowledged"}})
-              .inc();
-        }
+      auto* not_acknowledged = &metrics_.send_not_acknowledged;
+      auto st = transport_.publish({*topic, codec::encode(batch), 1, false}, [not_acknowledged](const Status& done) {
+        // Runs on the transport's thread, possibly late: touch only the counter (it lives
+        // as long as the metrics registry, not this service).
+        if (!done) not_acknowledged->inc();
       });
       if (!st) {
         // Window full or connection lost: these stay due and go out on a later tick.
-        failed("publish_refused", end - i);
+        metrics_.send_publish_refused.inc(end - i);
         TW_DEBUG("cloud", "command publish to " << edge << " refused: " << st.error().message);
         continue;
       }
@@ -261,8 +256,7 @@ void CommandService::publish(const std::vector<CommandRecord>& records) {
     }
   }
   if (sent.empty()) return;
-  metrics_.counter("tw_cloud_command_sends_total", "Commands published to edges (first sends and re-sends)")
-      .inc(sent.size());
+  metrics_.sends.inc(sent.size());
   if (auto st = registry_.mark_sent(sent, clock_.wall_ms()); !st) {
     TW_WARN("cloud", "could not mark " << sent.size() << " commands sent: " << st.error().message);
   }
@@ -274,8 +268,7 @@ void CommandService::tick() {
   if (!expired) {
     TW_WARN("cloud", "expiring commands failed: " << expired.error().message);
   } else if (*expired > 0) {
-    metrics_.counter("tw_cloud_commands_expired_total", "Commands that reached their deadline without a result")
-        .inc(*expired);
+    metrics_.expired.inc(*expired);
     TW_INFO("cloud", *expired << " command(s) expired without a result");
   }
   auto due = registry_.due_commands(now - options_.resend_interval_ms, now, options_.max_due_per_tick);

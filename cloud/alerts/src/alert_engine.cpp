@@ -335,15 +335,15 @@ void AlertEngine::end_incidents_of(const std::string& rule_id, int64_t now_ms) {
 }
 
 void AlertEngine::store_failed(const char* what, const Error& error) {
-  metrics_.counter("tw_alert_store_failures_total", "Alert store writes that failed (retried next evaluation)").inc();
+  metrics_.store_failures.inc();
   TW_WARN(kLog, what << ": " << error.message);
 }
 
 void AlertEngine::update_gauges() {
-  metrics_.gauge("tw_alert_rules", "Alert rules in force (file and API)").set(static_cast<int64_t>(rules_.size()));
+  metrics_.rules.set(static_cast<int64_t>(rules_.size()));
   int64_t open = 0;
   for (const auto& [key, i] : unfinished_) open += i.open() ? 1 : 0;
-  metrics_.gauge("tw_alert_incidents_open", "Alert incidents firing now").set(open);
+  metrics_.incidents_open.set(open);
 }
 
 }  // namespace tidewire::alerts

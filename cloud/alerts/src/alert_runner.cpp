@@ -25,8 +25,7 @@ bool AlertRunner::tick() {
 Status AlertRunner::run_once() {
   auto fleet = snapshot_fleet(registry_, options_.page_size);
   if (!fleet) {
-    metrics_.counter("tw_alert_snapshot_failures_total", "Alert evaluations skipped: the fleet could not be read")
-        .inc();
+    metrics_.snapshot_failures.inc();
     return fleet.error();
   }
   auto notices = engine_.evaluate(*fleet, clock_.wall_ms());
@@ -40,21 +39,17 @@ Status AlertRunner::run_once() {
       if (st.error().code == ErrorCode::kInvalidArgument) {
         // Refused for what it is (no registered recipient left, a bad rule): sending it
         // again every round would change nothing. Dropped, counted, said once.
-        metrics_.counter("tw_alert_notices_dropped_total", "Alert notices the push service refused as invalid (not retried)")
-            .inc();
+        metrics_.notices_dropped.inc();
         TW_ERROR(kLog, "notice " << n.idempotency_key << " dropped, not retried: " << st.error().message);
         (void)engine_.mark_sent(n);
         continue;
       }
-      metrics_.counter("tw_alert_sink_failures_total", "Alert notices the push service could not take (retried)").inc();
+      metrics_.sink_failures.inc();
       TW_WARN(kLog, "push " << n.idempotency_key << " failed (retried next round): " << st.error().message);
       if (n.kind == NoticeKind::kFire) fire_failed.insert(incident);
       continue;
     }
-    metrics_
-        .counter("tw_alert_notifications_total", "Alert notices handed to the push service",
-                 {{"kind", notice_name(n.kind)}})
-        .inc();
+    (n.kind == NoticeKind::kFire ? metrics_.fire_notices : metrics_.clear_notices).inc();
     // A failed mark is counted by the engine; the notice goes again under the same key.
     (void)engine_.mark_sent(n);
   }

@@ -2,6 +2,7 @@
 
 #include <tuple>
 
+#include "order_rejects.hpp"
 #include "tidewire/cloud/http_json.hpp"
 
 namespace tidewire::dispatch {
@@ -30,7 +31,7 @@ http::Response DispatchApi::refuse(const Error& error) {
   // The book counts its own refusals; these are the HTTP layer's (bad JSON, busy, ...).
   if (reject_reason(error).empty()) {
     metrics_
-        .counter("tw_dispatch_rejects_total", "Refused requests, by operation and reason",
+        .counter(reject::kMetric, reject::kMetricHelp,
                  {{"op", "http"}, {"reason", error.reason}})
         .inc();
   }

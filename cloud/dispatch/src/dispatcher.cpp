@@ -7,7 +7,6 @@
 #include <cmath>
 #include <iterator>
 
-#include "region_rounds.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/protocols/json.hpp"
 
@@ -26,17 +25,11 @@ Dispatcher::Dispatcher(OrderStore& store, OfferSender& sender, UpdatePublisher& 
       travel_(travel ? std::move(travel) : std::make_shared<StraightLineTravel>()),
       clock_(clock),
       random_(random),
-      metrics_(metrics),
+      metrics_(metrics, options.regions),
       options_(options),
       merchants_(store, metrics),
       book_(std::make_unique<OrderBook>(store, merchants_, clock, metrics, options.book)),
       riders_(options.riders) {
-  for (const char* p : {"instant", "batch"}) {
-    metrics_.counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", p}});
-  }
-  batch_solve_histogram(metrics_);
-  metrics_.counter("tw_dispatch_postponed_total", "Waiting orders left out of a batch round: ready too far ahead");
-  metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)");
   next_round_ms_ = clock_.wall_ms() + options_.policy.batch_interval_ms;
   for (const Region& r : options_.regions) {
     int64_t interval = r.batch_interval_ms ? r.batch_interval_ms : options_.policy.batch_interval_ms;
@@ -63,9 +56,7 @@ Status Dispatcher::restore() {
 }
 
 void Dispatcher::reject(const char* reason) {
-  metrics_.counter("tw_dispatch_rejects_total", "Refused requests, by operation and reason",
-                   {{"op", "dispatcher"}, {"reason", reason}})
-      .inc();
+  metrics_.refused("dispatcher", reason);
 }
 
 void Dispatcher::publish(const Transition& transition) {
@@ -79,23 +70,17 @@ void Dispatcher::publish(const Transition& transition) {
     // order even if no app listens to its update topic (docs/dispatch.md, "On the wire").
     if (n.audience == Audience::kRider && n.event == "cancelled") {
       if (auto st = sender_.send_cancel(n.recipient_id, n.order_id); !st) {
-        metrics_.counter("tw_dispatch_cancel_commands_failed_total", "dispatch.cancel commands not created").inc();
+        metrics_.cancel_commands_failed.inc();
         TW_WARN(kLog, "could not tell rider " << n.recipient_id << " that order " << n.order_id
                                               << " was cancelled: " << st.error().message);
       }
     }
     if (auto st = publisher_.publish(n.audience, n.recipient_id, to_proto(n)); !st) {
-      metrics_
-          .counter("tw_dispatch_update_failures_total", "Order updates not published, by audience",
-                   {{"audience", audience_name(n.audience)}})
-          .inc();
+      metrics_.update_failures(n.audience).inc();
       TW_DEBUG(kLog, "order update for " << audience_name(n.audience) << " " << n.recipient_id
                                          << " not published: " << st.error().message);
     } else {
-      metrics_
-          .counter("tw_dispatch_updates_total", "Order updates published, by audience",
-                   {{"audience", audience_name(n.audience)}})
-          .inc();
+      metrics_.updates(n.audience).inc();
     }
   }
 }
@@ -204,18 +189,16 @@ std::vector<RiderCandidate> Dispatcher::free_candidates(const Order& order) cons
 
 bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, const Plan& plan) {
   const std::string order_id = order.order_id;
-  const char* policy = policy_name(policy_of(order));
+  const PolicyKind policy = policy_of(order);
   const bool bundled = !book_->orders_of_rider(rider_id).empty();
   auto made = book_->offer(rider_id, {PlannedOrder{order_id, plan.eta_pickup_ms, plan.eta_dropoff_ms}});
   if (!made) {
     TW_DEBUG(kLog, "offer of " << order_id << " to " << rider_id << " refused: " << made.error().message);
     return false;
   }
-  metrics_
-      .counter("tw_dispatch_decisions_total", "Offers decided, by policy", {{"policy", policy}})
-      .inc();
+  metrics_.decisions(policy).inc();
   if (bundled) {
-    metrics_.counter("tw_dispatch_bundled_offers_total", "Offers to a rider already holding an order (bundles)").inc();
+    metrics_.bundled_offers.inc();
     ++offers_bundled_;
   }
   remember_offer(made->offer.offer_id, rider_id, {order_id});
@@ -224,16 +207,12 @@ bool Dispatcher::make_offer(const std::string& rider_id, const Order& order, con
   auto sent = sender_.send_offer(rider_id, made->message);
   if (!sent) {
     // The offer stays pending and times out like an unanswered one: the order comes back.
-    metrics_.counter("tw_dispatch_offer_sends_total", "Offers handed to the command service, by result",
-                     {{"result", "failed"}})
-        .inc();
+    metrics_.offer_sends_failed.inc();
     TW_WARN(kLog, "offer " << made->offer.offer_id << " to rider " << rider_id
                            << " could not be sent (it will time out): " << sent.error().message);
     return true;
   }
-  metrics_.counter("tw_dispatch_offer_sends_total", "Offers handed to the command service, by result",
-                   {{"result", "sent"}})
-      .inc();
+  metrics_.offers_sent.inc();
   offer_of_command_[*sent] = made->offer.offer_id;
   return true;
 }
@@ -305,11 +284,9 @@ int64_t Dispatcher::next_due_ms() const {
 }
 
 void Dispatcher::update_gauges() {
-  metrics_.gauge("tw_dispatch_riders", "Riders in the index").set(static_cast<int64_t>(riders_.size()));
-  metrics_.gauge("tw_dispatch_riders_available", "Riders in the index free to take an order")
-      .set(static_cast<int64_t>(riders_.available_count()));
-  metrics_.gauge("tw_dispatch_orders_waiting", "Orders waiting for a rider")
-      .set(static_cast<int64_t>(book_->waiting_count()));
+  metrics_.riders.set(static_cast<int64_t>(riders_.size()));
+  metrics_.riders_available.set(static_cast<int64_t>(riders_.available_count()));
+  metrics_.orders_waiting.set(static_cast<int64_t>(book_->waiting_count()));
 }
 
 }  // namespace tidewire::dispatch

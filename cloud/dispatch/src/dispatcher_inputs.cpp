@@ -112,14 +112,14 @@ void Dispatcher::drop_stale_accept(const std::string& offer_id, const std::strin
     const Order* order = book_->find(order_id);
     if (order != nullptr && order->rider_id == rider_id) continue;  // it is the rider's after all
     if (auto st = sender_.send_cancel(rider_id, order_id); !st) {
-      metrics_.counter("tw_dispatch_cancel_commands_failed_total", "dispatch.cancel commands not created").inc();
+      metrics_.cancel_commands_failed.inc();
       continue;
     }
     told = true;
   }
   if (told) {
     ++stale_accepts_;
-    metrics_.counter("tw_dispatch_stale_accepts_total", "Late accepts whose terminal was told to drop the orders").inc();
+    metrics_.stale_accepts.inc();
     TW_INFO(kLog, "rider " << rider_id << " accepted " << offer_id << " too late; told the terminal to drop it");
   }
 }

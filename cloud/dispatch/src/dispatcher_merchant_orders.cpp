@@ -30,22 +30,6 @@ constexpr const char* kCreateType = "order.create";
 // "m:" + device (up to 64) + ":" + key stays within the book's 128-byte key limit.
 constexpr size_t kMaxMerchantKeyBytes = 60;
 
-// Refusals decided here, before the book sees the request. The book counts its own
-// refusals under op="create", as it does for HTTP, so no refusal is counted twice.
-void count_reject(MetricsRegistry& metrics, const char* reason) {
-  metrics
-      .counter("tw_dispatch_rejects_total", "Refused requests, by operation and reason",
-               {{"op", kOp}, {"reason", reason}})
-      .inc();
-}
-
-void count_outcome(MetricsRegistry& metrics, const char* outcome) {
-  metrics
-      .counter("tw_dispatch_merchant_orders_total", "order.create events from merchant terminals, by outcome",
-               {{"outcome", outcome}})
-      .inc();
-}
-
 bool printable_ascii(const std::string& s) {
   for (char c : s)
     if (c < 0x21 || c > 0x7E) return false;
@@ -58,16 +42,14 @@ std::string attribute(const v1::Event& event, const char* key) {
 }
 
 // Counted like every other order update (tw_dispatch_updates_total{audience="merchant"}).
-void tell_merchant(UpdatePublisher& publisher, MetricsRegistry& metrics, const std::string& merchant_id,
+void tell_merchant(UpdatePublisher& publisher, DispatchMetrics& metrics, const std::string& merchant_id,
                    const v1::OrderUpdate& update) {
-  const char* name = "tw_dispatch_updates_total";
-  const char* help = "Order updates published, by audience";
   if (auto st = publisher.publish(Audience::kMerchant, merchant_id, update); !st) {
-    name = "tw_dispatch_update_failures_total";
-    help = "Order updates not published, by audience";
+    metrics.update_failures(Audience::kMerchant).inc();
     TW_DEBUG(kLog, "answer to merchant " << merchant_id << " not published: " << st.error().message);
+    return;
   }
-  metrics.counter(name, help, {{"audience", audience_name(Audience::kMerchant)}}).inc();
+  metrics.updates(Audience::kMerchant).inc();
 }
 
 v1::OrderUpdate refused(const std::string& order_id, const std::string& merchant_id, int64_t now, std::string reason,
@@ -105,8 +87,10 @@ void Dispatcher::on_merchant_event(const v1::Envelope& envelope) {
   const std::string& device = envelope.device_id();
   const int64_t now = clock_.wall_ms();
   auto refuse = [&](const char* reason, const std::string& order_id, const std::string& detail, bool answer) {
-    count_reject(metrics_, reason);
-    count_outcome(metrics_, "refused");
+    // Refusals decided here, before the book sees the request. The book counts its own
+    // refusals under op="create", as it does for HTTP, so no refusal is counted twice.
+    metrics_.refused(kOp, reason);
+    metrics_.merchant_orders_refused.inc();
     TW_INFO(kLog,
             "order.create from " << device << " (seq " << envelope.seq() << ") refused: " << reason << ": " << detail);
     if (answer) tell_merchant(publisher_, metrics_, device, refused(order_id, device, now, reason, detail));
@@ -152,13 +136,13 @@ void Dispatcher::on_merchant_event(const v1::Envelope& envelope) {
     // Counted by the book (op="create"); store failures and a full book are worth a retry
     // with the same idempotency_key, every other reason needs a different request.
     const std::string& why = placed.error().reason;
-    count_outcome(metrics_, "refused");
+    metrics_.merchant_orders_refused.inc();
     TW_INFO(kLog, "order.create " << request->order_id() << " from merchant " << device
                                   << " refused: " << placed.error().message);
     tell_merchant(publisher_, metrics_, device, refused(request->order_id(), device, now, why, placed.error().message));
     return;
   }
-  count_outcome(metrics_, placed->transition.duplicate ? "duplicate" : "created");
+  (placed->transition.duplicate ? metrics_.merchant_orders_duplicate : metrics_.merchant_orders_created).inc();
   if (!placed->transition.duplicate) {
     TW_INFO(kLog, "merchant " << device << " placed order " << placed->order.order_id << " over MQTT");
   }

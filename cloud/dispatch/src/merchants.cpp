@@ -36,11 +36,10 @@ Merchant merchant_from_proto(const v1::Merchant& m) {
 MerchantDirectory::MerchantDirectory(OrderStore& store, MetricsRegistry& metrics, MerchantOptions options)
     : store_(store),
       metrics_(metrics),
-      options_(options),
-      size_gauge_(metrics.gauge("tw_dispatch_merchants", "Merchants registered")) {}
+      options_(options) {}
 
 Error MerchantDirectory::refuse(const char* reason, const std::string& text) {
-  metrics_.counter(reject::kMetric, reject::kMetricHelp, {{"op", "merchant"}, {"reason", reason}}).inc();
+  metrics_.refused("merchant", reason);
   return make_error(ErrorCode::kInvalidArgument, text, reason);
 }
 
@@ -66,10 +65,7 @@ Expected<MerchantDirectory::Write> MerchantDirectory::put(const Merchant& m) {
     return e;
   }
   if (auto st = store_.put_merchant(m); !st) {
-    metrics_
-        .counter("tw_dispatch_store_failures_total", "Dispatch writes that failed (nothing changed)",
-                 {{"op", "merchant"}})
-        .inc();
+    metrics_.store_failed("merchant");
     Error e = st.error().with_context("store merchant " + m.merchant_id);
     e.reason = "store_failed";
     return e;
@@ -83,7 +79,7 @@ Expected<MerchantDirectory::Write> MerchantDirectory::put(const Merchant& m) {
     it->second = m;
     TW_INFO("dispatch", "merchant " << m.merchant_id << " updated, now at " << m.lat << "," << m.lon);
   }
-  size_gauge_.set(static_cast<int64_t>(merchants_.size()));
+  metrics_.merchants.set(static_cast<int64_t>(merchants_.size()));
   return created ? Write::kCreated : Write::kUpdated;
 }
 
@@ -95,7 +91,7 @@ const Merchant* MerchantDirectory::find(const std::string& merchant_id) const {
 void MerchantDirectory::restore(const std::vector<Merchant>& merchants) {
   merchants_.clear();
   for (const auto& m : merchants) merchants_[m.merchant_id] = m;
-  size_gauge_.set(static_cast<int64_t>(merchants_.size()));
+  metrics_.merchants.set(static_cast<int64_t>(merchants_.size()));
 }
 
 }  // namespace tidewire::dispatch

@@ -22,27 +22,17 @@ OrderBook::OrderBook(OrderStore& store, const MerchantDirectory& merchants, Cloc
       merchants_(merchants),
       clock_(clock),
       metrics_(metrics),
-      options_(options),
-      pending_gauge_(metrics.gauge("tw_dispatch_offers_pending", "Offers waiting for a rider's answer")),
-      memory_gauge_(metrics.gauge("tw_dispatch_orders_in_memory",
-                                  "Orders held in memory (all open ones plus recently closed ones)")) {
-  for (OrderState s : kAllOrderStates) {
-    state_gauges_[static_cast<size_t>(s)] = &metrics.gauge(
-        "tw_dispatch_orders", "Orders by state: open states now, delivered and cancelled since the store began",
-        {{"state", state_name(s)}});
-  }
-}
+      options_(options) {}
 
 Error OrderBook::refuse(const char* op, const char* reason, ErrorCode code, const std::string& text) {
-  metrics_.counter(reject::kMetric, reject::kMetricHelp, {{"op", op}, {"reason", reason}}).inc();
+  metrics_.refused(op, reason);
   ++rejected_;
   TW_DEBUG("dispatch", op << " refused (" << reason << "): " << text);
   return make_error(code, text, reason);
 }
 
 Error OrderBook::store_failed(const char* op, const Error& error) {
-  metrics_.counter("tw_dispatch_store_failures_total", "Dispatch writes that failed (nothing changed)", {{"op", op}})
-      .inc();
+  metrics_.store_failed(op);
   TW_WARN("dispatch", op << ": order store failed, nothing changed: " << error.message);
   // Whatever the store called it: a client retries this with the same idempotency key.
   Error e = error.with_context(std::string("dispatch ") + op);
@@ -63,11 +53,11 @@ void OrderBook::install_order(Order order) {
   const std::string id = order.order_id;
   auto it = orders_.find(id);
   bool was_open = false;
-  const char* from = "none";
+  std::optional<OrderState> from;  // none: a new order
   if (it != orders_.end()) {
     const Order& old = it->second;
     was_open = is_open(old.state);
-    from = state_name(old.state);
+    from = old.state;
     if (old.state == OrderState::kCreated) waiting_.erase({old.placed_ms, id});
     if (old.state == OrderState::kAssigned || old.state == OrderState::kPickedUp) {
       auto r = rider_orders_.find(old.rider_id);
@@ -87,12 +77,7 @@ void OrderBook::install_order(Order order) {
   bool now_open = is_open(order.state);
   if (now_open) ++open_;
   if (!now_open && (it == orders_.end() || was_open)) closed_.push_back(id);
-  if (std::string_view(from) != state_name(order.state)) {
-    metrics_
-        .counter("tw_dispatch_order_transitions_total", "Order state changes, by from and to state",
-                 {{"from", from}, {"to", state_name(order.state)}})
-        .inc();
-  }
+  if (from != order.state) metrics_.transition(from, order.state);
   if (!order.idempotency_key.empty()) order_by_key_[order.idempotency_key] = id;
   orders_[id] = std::move(order);
 }
@@ -102,14 +87,11 @@ void OrderBook::install_offer(OfferRecord offer) {
   auto it = pending_.find(id);
   if (it == pending_.end()) {
     ++offer_counts_[static_cast<size_t>(offer.state)];
-    metrics_.counter("tw_dispatch_offers_total", "Offers, by what became of them", {{"outcome", "made"}}).inc();
+    metrics_.offers_made.inc();
   } else if (offer.state != OfferState::kPending) {
     --offer_counts_[static_cast<size_t>(OfferState::kPending)];
     ++offer_counts_[static_cast<size_t>(offer.state)];
-    metrics_
-        .counter("tw_dispatch_offers_total", "Offers, by what became of them",
-                 {{"outcome", offer_state_name(offer.state)}})
-        .inc();
+    metrics_.offer_resolved(offer.state);
   }
   if (offer.state == OfferState::kPending) {
     if (it == pending_.end()) expiries_.emplace(offer.expires_ms, id);
@@ -141,10 +123,10 @@ void OrderBook::evict_closed() {
 
 void OrderBook::update_gauges() {
   for (OrderState s : kAllOrderStates) {
-    state_gauges_[static_cast<size_t>(s)]->set(static_cast<int64_t>(counts_[static_cast<size_t>(s)]));
+    metrics_.orders_by_state[static_cast<size_t>(s)]->set(static_cast<int64_t>(counts_[static_cast<size_t>(s)]));
   }
-  pending_gauge_.set(static_cast<int64_t>(pending_.size()));
-  memory_gauge_.set(static_cast<int64_t>(orders_.size()));
+  metrics_.offers_pending.set(static_cast<int64_t>(pending_.size()));
+  metrics_.orders_in_memory.set(static_cast<int64_t>(orders_.size()));
 }
 
 void OrderBook::set_state(Order& order, OrderState to, TimelineEntry entry) {
@@ -243,8 +225,7 @@ void OrderBook::restore(const StoreSnapshot& snapshot) {
     ++repaired;
   }
   if (repaired > 0) {
-    metrics_.counter("tw_dispatch_restore_repairs_total", "Offer/order mismatches found and repaired at restore")
-        .inc(repaired);
+    metrics_.restore_repairs.inc(repaired);
     TW_WARN("dispatch", "restore repaired " << repaired << " offer/order mismatches; the offers time out as usual");
   }
   update_gauges();

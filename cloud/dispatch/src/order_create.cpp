@@ -117,9 +117,7 @@ Expected<Placed> OrderBook::create(const v1::OrderRequest& request, const std::s
                       "Idempotency-Key '" + key + "' was already used for order " + earlier->order_id +
                           " with a different request; use a new key for a new order");
       }
-      metrics_
-          .counter("tw_dispatch_duplicates_total", "Requests already applied, answered without a change", {{"op", kOp}})
-          .inc();
+      metrics_.duplicate(kOp);
       return Placed{std::move(*earlier), Transition{{}, true}};
     }
   }

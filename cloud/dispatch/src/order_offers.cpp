@@ -145,9 +145,7 @@ Expected<Transition> OrderBook::answer(const std::string& offer_id, const std::s
       return refuse(kOp, reject::kWrongRider, conflict, "offer " + offer_id + " was not made to rider " + rider_id);
     }
     if ((accept && r.state == OfferState::kAccepted) || (!accept && r.state == OfferState::kDeclined)) {
-      metrics_
-          .counter("tw_dispatch_duplicates_total", "Requests already applied, answered without a change", {{"op", kOp}})
-          .inc();
+      metrics_.duplicate(kOp);
       return Transition{{}, true};
     }
     if (r.state == OfferState::kTimedOut) {

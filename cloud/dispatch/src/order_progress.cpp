@@ -46,9 +46,7 @@ Expected<Transition> OrderBook::report(const char* op, const RiderReport& r, Ord
   // A repeated report (the terminal re-sent it, or a late pickup after the delivery)
   // describes what already happened: nothing to do.
   if (current.state == to || (to == OrderState::kPickedUp && current.state == OrderState::kDelivered)) {
-    metrics_
-        .counter("tw_dispatch_duplicates_total", "Requests already applied, answered without a change", {{"op", op}})
-        .inc();
+    metrics_.duplicate(op);
     return Transition{{}, true};
   }
   // A delivery by the assigned rider while the order is still ASSIGNED: the pickup report is
@@ -103,9 +101,7 @@ Expected<Transition> OrderBook::cancel(const std::string& order_id, const std::s
   if (!*found) return refuse(kOp, reject::kUnknownOrder, ErrorCode::kNotFound, "unknown order '" + order_id + "'");
   Order o = std::move(**found);
   if (o.state == OrderState::kCancelled) {
-    metrics_
-        .counter("tw_dispatch_duplicates_total", "Requests already applied, answered without a change", {{"op", kOp}})
-        .inc();
+    metrics_.duplicate(kOp);
     return Transition{{}, true};
   }
   if (o.state == OrderState::kPickedUp || o.state == OrderState::kDelivered) {

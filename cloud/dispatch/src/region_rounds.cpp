@@ -4,7 +4,6 @@
 // are retried and, when the default policy is batch, the default batch round runs; each
 // batch region runs its own round at its own interval. Rounds run one after another on
 // the dispatch thread, so a rider offered an order in one round is not free in the next.
-#include "region_rounds.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -22,11 +21,6 @@ namespace {
 constexpr const char* kLog = "dispatch";
 
 }  // namespace
-
-Histogram& batch_solve_histogram(MetricsRegistry& metrics) {
-  return metrics.histogram("tw_dispatch_batch_solve_ms", "Time of one batch assignment solve",
-                           {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500});
-}
 
 void Dispatcher::run_rounds(bool default_due, const std::vector<size_t>& regions_due) {
   const size_t limit = options_.policy.max_orders_per_round;
@@ -56,7 +50,7 @@ void Dispatcher::run_rounds(bool default_due, const std::vector<size_t>& regions
       if (o && o->state == OrderState::kCreated) orders.push_back(o);
     }
     const std::string name = g == default_group ? std::string("default") : options_.regions[g].name;
-    metrics_.counter("tw_dispatch_rounds_total", "Batch rounds run, by region", {{"region", name}}).inc();
+    metrics_.rounds(g).inc();
     run_batch_round(orders, name);
   }
   for (const auto& id : instant) {
@@ -134,8 +128,7 @@ void Dispatcher::run_batch_round(const std::vector<const Order*>& orders, const 
     }
     if (any) rows.push_back(o);
   }
-  metrics_.counter("tw_dispatch_postponed_total", "Waiting orders left out of a batch round: ready too far ahead")
-      .inc(postponed);
+  metrics_.postponed.inc(postponed);
   if (rows.empty()) return;
   problem.orders = static_cast<int32_t>(rows.size());
   problem.riders = static_cast<int32_t>(columns.size());
@@ -144,9 +137,9 @@ void Dispatcher::run_batch_round(const std::vector<const Order*>& orders, const 
   auto started = std::chrono::steady_clock::now();
   auto solved = solve_exact(problem);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  batch_solve_histogram(metrics_).observe(ms);
+  metrics_.batch_solve_ms.observe(ms);
   if (!solved) {
-    metrics_.counter("tw_dispatch_batch_failures_total", "Batch rounds whose solve failed").inc();
+    metrics_.batch_failures.inc();
     TW_WARN(kLog, "batch round (" << region << ") of " << rows.size() << " orders failed: " << solved.error().message);
     return;
   }

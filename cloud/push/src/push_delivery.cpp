@@ -60,8 +60,7 @@ void PushService::tick_locked() {
   if (now - gauge_at_ms_ >= options_.tick_ms) {
     gauge_at_ms_ = now;
     if (auto live_count = store_.count_live(); live_count) {
-      metrics_.gauge("tw_push_live_deliveries", "Deliveries queued or sent and not yet receipted")
-          .set(static_cast<int64_t>(*live_count));
+      metrics_.live_deliveries.set(static_cast<int64_t>(*live_count));
     }
   }
 }
@@ -89,7 +88,7 @@ void PushService::fan_out_locked() {
       TW_WARN(kLog, "fan-out of " << n.id << " not stored (retried next tick): " << queued.error().message);
       return;
     }
-    metrics_.counter("tw_push_fanout_recipients_total", "Recipients reached by tag fan-outs").inc(*queued);
+    metrics_.fanout_recipients.inc(*queued);
     if (n.fanout_done) TW_INFO(kLog, "fan-out of " << n.id << " done");
   }
 }
@@ -101,7 +100,7 @@ void PushService::expire_locked(int64_t now) {
     return;
   }
   if (expired->empty()) return;
-  metrics_.counter("tw_push_expired_total", "Deliveries whose TTL passed without a receipt").inc(expired->size());
+  metrics_.expired.inc(expired->size());
   // Consecutive expiries without any receipt: a recipient that never answers is marked
   // silent (reported in GET /v1/recipients/{id}, re-sent only at the cap), not hammered.
   std::map<std::string, uint32_t> per_recipient;
@@ -112,7 +111,7 @@ void PushService::expire_locked(int64_t now) {
     uint32_t streak = (*r)->unreceipted_streak() + n;
     bool silent = streak >= options_.silent_after;
     if (silent && !(*r)->silent()) {
-      metrics_.counter("tw_push_silent_recipients_total", "Recipients marked silent (never receipt)").inc();
+      metrics_.silent_recipients.inc();
       TW_WARN(kLog,
               "recipient " << rid << " let " << streak << " notifications expire without a receipt: marked silent");
     }
@@ -160,7 +159,7 @@ void PushService::send_due_locked(int64_t now) {
       continue;
     }
     if (!take_token_locked(d.recipient_id)) {
-      metrics_.counter("tw_push_rate_limited_total", "Sends postponed by the per-recipient rate limit").inc();
+      metrics_.rate_limited.inc();
       d.next_ms = now + static_cast<int64_t>(std::ceil(1000.0 / options_.rate_per_recipient_s));
       (void)store_.update(d);
       continue;
@@ -184,15 +183,12 @@ void PushService::send_due_locked(int64_t now) {
       auto topic = topics::push_topic(d.recipient_id, topics::PushChannel::kInbox);
       sent = topic ? mqtt_.publish({*topic, wire.SerializeAsString(), 1, false}) : Status(topic.error());
     }
-    const char* channel = webhook ? "webhook" : "mqtt";
     if (!sent) {
       // Not handed over, not counted as an attempt. The MQTT client refuses when its
       // in-flight window is full or the broker is down: the rest of this tick would be
       // refused too, so stop here and leave them due for the next tick, in order. A
       // refused webhook post (its queue full) waits the base delay.
-      metrics_
-          .counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "failed"}})
-          .inc();
+      metrics_.send_failed(webhook).inc();
       d.detail = sent.error().message;
       if (!webhook) {
         (void)store_.update(d);
@@ -202,9 +198,8 @@ void PushService::send_due_locked(int64_t now) {
       (void)store_.update(d);
       continue;
     }
-    metrics_.counter("tw_push_sends_total", "Sends, by channel and result", {{"channel", channel}, {"result", "sent"}})
-        .inc();
-    if (d.attempts > 0) metrics_.counter("tw_push_resends_total", "Re-sends of unreceipted deliveries").inc();
+    metrics_.sent(webhook).inc();
+    if (d.attempts > 0) metrics_.resends.inc();
     d.state = v1::DELIVERY_STATE_SENT;
     d.attempts += 1;
     d.sent_ms = now;
@@ -224,12 +219,12 @@ void PushService::on_webhook_result(const std::string& nid, const std::string& r
     (*d)->state = v1::DELIVERY_STATE_DELIVERED;  // a 2xx is the webhook's receipt
     (*d)->delivered_ms = now;
     (*d)->detail.clear();
-    metrics_.counter("tw_push_receipts_total", "Receipts, by kind", {{"kind", "webhook"}}).inc();
+    metrics_.receipts_webhook.inc();
   } else if (permanent) {
     (*d)->state = v1::DELIVERY_STATE_FAILED;
     (*d)->ended_ms = now;
     (*d)->detail = detail;
-    metrics_.counter("tw_push_failed_total", "Deliveries failed for good").inc();
+    metrics_.failed.inc();
   } else {
     (*d)->detail = detail;  // stays SENT; re-sent at next_ms with backoff
   }
@@ -305,13 +300,10 @@ void PushService::on_receipt_locked(const std::string& recipient, const std::str
     changed = true;
   }
   if (!changed) {
-    metrics_.counter("tw_push_receipts_total", "Receipts, by kind", {{"kind", "duplicate"}}).inc();
+    metrics_.receipts_duplicate.inc();
     return;  // a repeated or late receipt (expired, collapsed): absorbed
   }
-  metrics_
-      .counter("tw_push_receipts_total", "Receipts, by kind",
-               {{"kind", receipt.kind() == v1::RECEIPT_KIND_OPENED ? "opened" : "delivered"}})
-      .inc();
+  (receipt.kind() == v1::RECEIPT_KIND_OPENED ? metrics_.receipts_opened : metrics_.receipts_delivered).inc();
   if (auto st = store_.update(row); !st) TW_WARN(kLog, "cannot record a receipt: " << st.error().message);
   auto r = store_.recipient(recipient);
   if (r && *r && ((*r)->unreceipted_streak() > 0 || (*r)->silent())) (void)store_.set_streak(recipient, 0, false);
@@ -325,7 +317,7 @@ void PushService::on_sync_locked(const std::string& recipient, const std::string
   }
   auto rows = store_.inbox(recipient, sync.after_seq(), clock_.wall_ms(), kSyncLimit);
   if (!rows) return;
-  metrics_.counter("tw_push_syncs_total", "Inbox syncs answered").inc();
+  metrics_.syncs.inc();
   auto topic = topics::push_topic(recipient, topics::PushChannel::kInbox);
   if (!topic) return;
   std::map<std::string, std::optional<StoredNotification>> cache;

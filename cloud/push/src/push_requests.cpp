@@ -61,12 +61,7 @@ PushService::PushService(PushStore& store, transport::Transport& mqtt, WebhookPo
       clock_(clock),
       random_(random),
       metrics_(metrics),
-      options_(options) {
-  for (const char* r : {"accepted", "duplicate", "refused"}) {
-    metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", r}});
-  }
-  metrics_.gauge("tw_push_live_deliveries", "Deliveries queued or sent and not yet receipted");
-}
+      options_(options) {}
 
 PushService::~PushService() {
   stop();
@@ -115,10 +110,7 @@ void PushService::tick() {
 }
 
 void PushService::reject(const char* where, const char* reason) {
-  metrics_
-      .counter("tw_push_rejects_total", "Refused push input, by where and reason",
-               {{"where", where}, {"reason", reason}})
-      .inc();
+  metrics_.rejected(where, reason);
 }
 
 Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::string& id, v1::Recipient body) {
@@ -169,7 +161,7 @@ Status PushService::delete_recipient(const std::string& id) {
 Expected<v1::PushAccepted> PushService::push(const v1::PushRequest& request, const std::string& key) {
   auto refuse = [&](const char* reason, const std::string& detail) -> Error {
     reject("api", reason);
-    metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "refused"}}).inc();
+    metrics_.requests_refused.inc();
     return invalid(reason, detail);
   };
   if (request.recipient_ids().empty() && request.tags().empty())
@@ -259,11 +251,8 @@ void PushService::commit_group(const std::vector<PendingPush*>& group) {
     }
   }
   if (accepted > 0) wake();  // send now rather than at the next tick
-  metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "accepted"}}).inc(accepted);
-  metrics_
-      .histogram("tw_push_commit_group_size", "POST /v1/push requests written by one commit",
-                 {1, 2, 4, 8, 16, 32, 64, 128})
-      .observe(static_cast<double>(group.size()));
+  metrics_.requests_accepted.inc(accepted);
+  metrics_.commit_group_size.observe(static_cast<double>(group.size()));
   std::lock_guard lock(commit_mu_);
   for (size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
 }
@@ -283,7 +272,7 @@ Expected<v1::PushAccepted> PushService::accept_locked(const PendingPush& p, int6
         return make_error(ErrorCode::kConflict, "Idempotency-Key '" + key + "' was used for another request",
                           "idempotency_conflict");
       }
-      metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "duplicate"}}).inc();
+      metrics_.requests_duplicate.inc();
       v1::PushAccepted a;
       a.set_notification_id(**seen);
       a.set_duplicate(true);
@@ -298,7 +287,7 @@ Expected<v1::PushAccepted> PushService::accept_locked(const PendingPush& p, int6
     if (!r) return r.error();
     if (!*r) {
       reject("api", "unknown_recipient");
-      metrics_.counter("tw_push_requests_total", "POST /v1/push by result", {{"result", "refused"}}).inc();
+      metrics_.requests_refused.inc();
       return invalid("unknown_recipient", "no recipient '" + id + "' (PUT /v1/recipients/{id} first)");
     }
   }

@@ -19,6 +19,7 @@
 
 #include "tidewire/cloud/device_feed.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
+#include "tidewire/cloud/ingest_metrics.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/log_limiter.hpp"
 #include "tidewire/common/metrics.hpp"
@@ -59,7 +60,7 @@ class BatchIngest {
 
  private:
   void run();
-  void reject_frame(const char* reason, const std::string& topic, const std::string& why);
+  void reject_frame(FrameReject reason, const std::string& topic, const std::string& why);
   // At most one WARN line per key (what went wrong) every 10 s, with a count of the rest.
   void warn_rate_limited(const std::string& key, const std::string& line);
   // False when a subscriber holding the ack did not apply its items: the batch is not acked.
@@ -67,7 +68,7 @@ class BatchIngest {
 
   FleetRegistry& registry_;
   transport::Transport& transport_;
-  MetricsRegistry& metrics_;
+  IngestMetrics metrics_;
   Clock& clock_;
   IngestOptions options_;
   DeviceFeed* feed_ = nullptr;

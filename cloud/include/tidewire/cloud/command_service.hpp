@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tidewire/cloud/command_metrics.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/expected.hpp"
@@ -74,7 +75,7 @@ class CommandService {
   transport::Transport& transport_;
   Clock& clock_;
   Random& random_;
-  MetricsRegistry& metrics_;
+  CommandMetrics metrics_;
   CommandOptions options_;
 };
 

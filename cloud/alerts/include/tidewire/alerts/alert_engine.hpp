@@ -22,6 +22,7 @@
 
 #include "tidewire/alerts/alert_rule.hpp"
 #include "tidewire/alerts/alert_store.hpp"
+#include "tidewire/alerts/alert_metrics.hpp"
 #include "tidewire/alerts/fleet_snapshot.hpp"
 #include "tidewire/cloud/notifier.hpp"
 #include "tidewire/common/expected.hpp"
@@ -95,7 +96,7 @@ class AlertEngine {
   void update_gauges();
 
   AlertStore& store_;
-  MetricsRegistry& metrics_;
+  AlertMetrics metrics_;
   mutable std::mutex mu_;
   std::map<std::string, AlertRule> rules_;
   std::map<IncidentKey, Incident> unfinished_;

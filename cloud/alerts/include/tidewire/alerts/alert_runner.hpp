@@ -9,6 +9,7 @@
 #include "tidewire/alerts/alert_engine.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/common/clock.hpp"
+#include "tidewire/alerts/alert_metrics.hpp"
 #include "tidewire/common/metrics.hpp"
 
 namespace tidewire::alerts {
@@ -35,7 +36,7 @@ class AlertRunner {
   cloud::FleetRegistry& registry_;
   AlertSink& sink_;
   Clock& clock_;
-  MetricsRegistry& metrics_;
+  AlertMetrics metrics_;
   AlertRunnerOptions options_;
   bool ran_ = false;
   int64_t last_steady_ms_ = 0;

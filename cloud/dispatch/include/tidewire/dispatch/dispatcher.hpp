@@ -20,6 +20,7 @@
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
+#include "tidewire/dispatch/dispatch_metrics.hpp"
 #include "tidewire/common/random.hpp"
 #include "tidewire/dispatch/dispatch_policy.hpp"
 #include "tidewire/dispatch/merchants.hpp"
@@ -137,7 +138,7 @@ class Dispatcher {
   TravelTimePtr travel_;
   Clock& clock_;
   Random& random_;
-  MetricsRegistry& metrics_;
+  DispatchMetrics metrics_;
   DispatcherOptions options_;
 
   MerchantDirectory merchants_;

@@ -9,6 +9,7 @@
 
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
+#include "tidewire/dispatch/order_metrics.hpp"
 #include "tidewire/v1/dispatch.pb.h"
 
 namespace tidewire::dispatch {
@@ -52,10 +53,9 @@ class MerchantDirectory {
   Error refuse(const char* reason, const std::string& text);
 
   OrderStore& store_;
-  MetricsRegistry& metrics_;
+  OrderMetrics metrics_;
   MerchantOptions options_;
   std::unordered_map<std::string, Merchant> merchants_;
-  Gauge& size_gauge_;
 };
 
 }  // namespace tidewire::dispatch

@@ -28,6 +28,7 @@
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/dispatch/merchants.hpp"
 #include "tidewire/dispatch/order.hpp"
+#include "tidewire/dispatch/order_metrics.hpp"
 #include "tidewire/dispatch/order_store.hpp"
 #include "tidewire/v1/dispatch.pb.h"
 
@@ -173,7 +174,7 @@ class OrderBook {
   OrderStore& store_;
   const MerchantDirectory& merchants_;
   Clock& clock_;
-  MetricsRegistry& metrics_;
+  OrderMetrics metrics_;
   OrderBookOptions options_;
 
   std::unordered_map<std::string, Order> orders_;  // open + recently closed
@@ -190,10 +191,6 @@ class OrderBook {
   std::array<uint64_t, kOfferStateCount> offer_counts_{};
   size_t open_ = 0;
   uint64_t rejected_ = 0;
-
-  std::array<Gauge*, kOrderStateCount> state_gauges_{};
-  Gauge& pending_gauge_;
-  Gauge& memory_gauge_;
 };
 
 }  // namespace tidewire::dispatch

@@ -30,6 +30,7 @@
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
 #include "tidewire/common/token_bucket.hpp"
+#include "tidewire/push/push_metrics.hpp"
 #include "tidewire/transport/transport.hpp"
 #include "tidewire/v1/push.pb.h"
 
@@ -119,7 +120,7 @@ class PushService {
   WebhookPoster* webhooks_;
   Clock& clock_;
   Random& random_;
-  MetricsRegistry& metrics_;
+  PushMetrics metrics_;
   PushOptions options_;
 
   std::mutex mu_;
