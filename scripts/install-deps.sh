@@ -17,6 +17,7 @@ native=(
   libprotobuf-dev protobuf-compiler
   libboost-dev
   libzstd-dev
+  libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )

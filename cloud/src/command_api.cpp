@@ -1,6 +1,7 @@
 #include "tidewire/cloud/command_api.hpp"
 
 #include "tidewire/cloud/http_json.hpp"
+#include "tidewire/cloud/scopes.hpp"
 
 namespace tidewire::cloud {
 namespace {
@@ -19,12 +20,13 @@ CommandApi::CommandApi(FleetRegistry& registry, CommandService& commands, Metric
 }
 
 Status CommandApi::install(http::Router& router) {
-  if (auto st = router.add("POST", "/v1/devices/{id}/commands",
+  const http::Access operators = http::Access::to({scope::kOperator});
+  if (auto st = router.add("POST", "/v1/devices/{id}/commands", operators,
                            [this](const http::Request& req) { return create_command(req); });
       !st) {
     return st;
   }
-  return router.add("GET", "/v1/commands/{id}", [this](const http::Request& req) { return get_command(req); });
+  return router.add("GET", "/v1/commands/{id}", operators, [this](const http::Request& req) { return get_command(req); });
 }
 
 void CommandApi::refresh_metrics() {

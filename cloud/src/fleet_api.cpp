@@ -6,6 +6,7 @@
 
 #include "page_token.hpp"
 #include "tidewire/cloud/http_json.hpp"
+#include "tidewire/cloud/scopes.hpp"
 #include "tidewire/protocols/topics.hpp"
 
 namespace tidewire::cloud {
@@ -44,6 +45,8 @@ Status FleetApi::install(http::Router& router) {
     const char* pattern;
     http::Response (FleetApi::*handler)(const http::Request&);
   };
+  // Installers read the fleet they put up; everything else is the operator's.
+  const http::Access readers = http::Access::to({scope::kOperator, scope::kInstaller});
   const Route routes[] = {
       {"GET", "/v1/fleet/summary", &FleetApi::summary},
       {"GET", "/v1/devices", &FleetApi::list_devices},
@@ -52,7 +55,7 @@ Status FleetApi::install(http::Router& router) {
   };
   for (const auto& r : routes) {
     auto handler = r.handler;
-    if (auto st = router.add(r.method, r.pattern,
+    if (auto st = router.add(r.method, r.pattern, readers,
                              [this, handler](const http::Request& req) { return (this->*handler)(req); });
         !st) {
       return st;

@@ -11,6 +11,7 @@ int status_for(ErrorCode code) {
     case ErrorCode::kMalformed: return 400;
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
+    case ErrorCode::kForbidden: return 403;
     case ErrorCode::kTooLarge: return 413;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kTimeout: return 504;

@@ -1,25 +1,17 @@
-// tidewire-cloud: the capability modules this process can run, in dependency order (a
-// module finds the services of those before it), handed to the CloudHost. Adding a
-// capability is one line here and a module of its own (docs/architecture.md).
+// tidewire-cloud: the capability modules this process can run (all_modules.cpp), handed
+// to the CloudHost. Adding a capability is one line there and a module of its own
+// (docs/architecture.md).
 #include <iostream>
 
-#include "alerts_module.hpp"
-#include "commands_module.hpp"
-#include "dispatch_module.hpp"
-#include "fleet_module.hpp"
-#include "push_module.hpp"
+#include "all_modules.hpp"
 #include "tidewire/cloud/cloud_host.hpp"
 #include "tidewire/common/log.hpp"
 
 int main(int argc, char** argv) {
   using namespace tidewire;
-  std::vector<cloud::CloudModulePtr> modules;
-  modules.push_back(cloud::make_fleet_module());        // devices and batch ingest
-  modules.push_back(cloud::make_commands_module());     // commands to devices (needs fleet)
-  modules.push_back(dispatch::make_dispatch_module());  // orders and riders (needs commands)
-  modules.push_back(push::make_push_module());          // notifications (provides the Notifier)
-  modules.push_back(alerts::make_alerts_module());      // alert rules (needs fleet and push)
-  cloud::CloudHost host(std::move(modules));
+  cloud::CloudHost host(cloud::all_modules());
+  // `tidewire-cloud token ...` and other module commands run instead of the server.
+  if (int rc = host.run_command(argc, argv); rc >= 0) return rc;
 
   Config config = host.make_config();
   auto parsed = config.parse(argc, argv);

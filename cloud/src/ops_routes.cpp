@@ -1,6 +1,7 @@
 #include "tidewire/cloud/ops_routes.hpp"
 
 #include "tidewire/cloud/http_json.hpp"
+#include "tidewire/cloud/scopes.hpp"
 #include "tidewire/v1/fleet.pb.h"
 
 namespace tidewire::cloud {
@@ -36,9 +37,17 @@ Status OpsRoutes::install_module(CloudModule& module, http::Router& router) {
 }
 
 Status OpsRoutes::install(http::Router& router) {
-  if (auto st = router.add("GET", "/", [this](const http::Request&) { return index(); }); !st) return st;
-  if (auto st = router.add("GET", "/metrics", [this](const http::Request&) { return metrics(); }); !st) return st;
-  return router.add("GET", "/healthz", [this](const http::Request&) { return healthz(); });
+  if (auto st = router.add("GET", "/", http::Access::to({scope::kOperator}),
+                           [this](const http::Request&) { return index(); });
+      !st) {
+    return st;
+  }
+  if (auto st = router.add("GET", "/metrics", http::Access::to({scope::kOperator, scope::kMetrics}),
+                           [this](const http::Request&) { return metrics(); });
+      !st) {
+    return st;
+  }
+  return router.add("GET", "/healthz", http::Access::anyone(), [this](const http::Request&) { return healthz(); });
 }
 
 http::Response OpsRoutes::index() const {
@@ -49,11 +58,12 @@ http::Response OpsRoutes::index() const {
       "<a href=\"/healthz\">GET /healthz</a> &mdash; broker and modules</p>\n";
   for (const auto& e : entries_) {
     page += "<h2>" + html_escaped(e.module->name()) + "</h2>\n<p>" + html_escaped(e.module->summary()) + "</p>\n<ul>\n";
-    for (const auto& [method, pattern] : e.routes) {
-      std::string route = html_escaped(method + " " + pattern);
-      bool linkable = method == "GET" && pattern.find('{') == std::string::npos;
-      page += linkable ? "<li><a href=\"" + html_escaped(pattern) + "\">" + route + "</a></li>\n"
-                       : "<li>" + route + "</li>\n";
+    for (const auto& r : e.routes) {
+      std::string route = html_escaped(r.method + " " + r.pattern);
+      bool linkable = r.method == "GET" && r.pattern.find('{') == std::string::npos;
+      page += linkable ? "<li><a href=\"" + html_escaped(r.pattern) + "\">" + route + "</a>"
+                       : "<li>" + route;
+      page += " &mdash; " + html_escaped(r.access.describe()) + "</li>\n";
     }
     page += "</ul>\n";
   }

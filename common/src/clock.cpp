@@ -30,6 +30,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kTooLarge: return "too_large";
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kForbidden: return "forbidden";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kTimeout: return "timeout";
     case ErrorCode::kIo: return "io";

@@ -48,10 +48,12 @@ transport::ConnectOptions connect_options(const std::string& host, int port, con
 Expected<http::ServerPtr> serve_metrics(const std::string& host, int port, MetricsRegistry& registry,
                                        edge::EdgeMetrics& metrics) {
   http::Router router;
-  (void)router.add("GET", "/metrics", [&registry](const http::Request&) {
+  // Both open: the edge serves nothing else, on loopback unless told otherwise
+  // (docs/security.md: an edge's metrics name devices, so keep metrics-host on loopback).
+  (void)router.add("GET", "/metrics", http::Access::anyone(), [&registry](const http::Request&) {
     return http::Response::text(200, registry.render_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  (void)router.add("GET", "/healthz", [&metrics](const http::Request&) {
+  (void)router.add("GET", "/healthz", http::Access::anyone(), [&metrics](const http::Request&) {
     // Alive while the process runs; the broker links are reported, not judged, because a
     // site gateway without its uplink is still doing its job (spooling).
     std::string body = std::string("{\"status\":\"ok\",\"site_connected\":") +

@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "tidewire/common/log.hpp"
@@ -23,6 +25,25 @@ int parse(Config& config, int argc, char** argv) {
   }
   log::set_level(level);
   return -1;
+}
+
+OptionSpec cloud_token_spec() {
+  return {"cloud-token-file", OptionSpec::Type::kString, "",
+          "file holding the cloud's API token (tidewire-cloud token create --out FILE); empty = $TW_CLOUD_TOKEN"};
+}
+
+Expected<std::string> cloud_token(const Config& config) {
+  const std::string& path = config.str("cloud-token-file");
+  if (path.empty()) {
+    const char* env = std::getenv("TW_CLOUD_TOKEN");
+    return std::string(env ? env : "");
+  }
+  std::ifstream f(path);
+  std::string token;
+  if (!f || !std::getline(f, token) || token.empty()) {
+    return make_error(ErrorCode::kIo, "--cloud-token-file " + path + " holds no token");
+  }
+  return token;
 }
 
 }  // namespace tidewire::sim::cli

@@ -75,6 +75,7 @@ int cmd_dispatch(int argc, char** argv) {
                  {"until-s", Type::kInt, "86400", "... until this one"},
                  {"drain-s", Type::kInt, "10800", "after the last order, wait at most this long (day time) for open orders"},
                  {"cloud", Type::kString, "", "a running cloud, http://HOST:PORT (default: start a local stack)"},
+                 cloud_token_spec(),
                  {"site-host", Type::kString, "127.0.0.1", "with --cloud: the site broker the riders connect to"},
                  {"site-port", Type::kInt, "0", "with --cloud: its port"},
                  {"site", Type::kString, "site-1", "the riders' site id"},
@@ -96,6 +97,12 @@ int cmd_dispatch(int argc, char** argv) {
   o.until_s = config.integer("until-s");
   o.drain_s = config.integer("drain-s");
   o.cloud_url = config.str("cloud");
+  auto token = cloud_token(config);
+  if (!token) {
+    std::cerr << "tidewire-sim dispatch: " << token.error().message << "\n";
+    return 2;
+  }
+  o.cloud_token = *token;
   o.site_host = config.str("site-host");
   o.site_port = static_cast<int>(config.integer("site-port"));
   o.site = config.str("site");

@@ -81,6 +81,7 @@ int cmd_run(int argc, char** argv) {
   specs.push_back({"events-spread-s", Type::kInt, "10", "spread the scripted events over this many seconds"});
   specs.push_back({"verify", Type::kBool, "false", "after the run, check every scripted event is in the cloud once"});
   specs.push_back({"cloud-url", Type::kString, "http://127.0.0.1:8080", "cloud HTTP API, for --verify"});
+  specs.push_back(sim::cli::cloud_token_spec());
   specs.push_back({"duration-s", Type::kInt, "0", "stop after this long (0 = until done with --verify, else SIGTERM)"});
   specs.push_back({"timeout-s", Type::kInt, "300", "with --verify: give up waiting for delivery after this long"});
   tw::Config config("tidewire-sim run", "Runs virtual devices against a site broker.", specs);
@@ -97,6 +98,12 @@ int cmd_run(int argc, char** argv) {
       return 2;
     }
     cloud = *parsed;
+    auto token = sim::cli::cloud_token(config);
+    if (!token) {
+      std::cerr << "tidewire-sim: " << token.error().message << "\n";
+      return 2;
+    }
+    cloud.token = *token;
   }
   tw::install_shutdown_handlers();
   tw::SystemClock clock;
@@ -142,7 +149,7 @@ int cmd_run(int argc, char** argv) {
     tw::Expected<sim::VerifyReport> report = tw::make_error(tw::ErrorCode::kTimeout, "not run");
     tw::process::wait_until(
         [&] {
-          report = sim::verify_in_cloud(cloud.host, cloud.port, fleet.ledgers());
+          report = sim::verify_in_cloud(cloud, fleet.ledgers());
           return report.ok() && report->ok();
         },
         std::max<int64_t>(10'000, timeout_ms - (clock.steady_ms() - start)));
@@ -194,11 +201,18 @@ int cmd_demo(int argc, char** argv) {
     return 1;
   }
   std::string url = (*stack)->cloud_url();
-  std::cout << "\nTidewire demo is up.\n"
-            << "  operator page   " << url << "/\n"
-            << "  fleet summary   curl " << url << "/v1/fleet/summary\n"
-            << "  devices         curl '" << url << "/v1/devices?kind=rider&page_size=5'\n"
-            << "  metrics         curl " << url << "/metrics\n"
+  // Every route but /healthz needs a token: the demo made an operator one (run/operator.token).
+  const std::string auth = "-H \"Authorization: Bearer $(cat " + so.run_dir + "/operator.token)\" ";
+  std::cout << "\nTidewire demo is up. Everything is locked: the API takes bearer tokens (docs/security.md).\n"
+            << "  operator token  " << so.run_dir << "/operator.token\n"
+            << "                  " << (*stack)->operator_token() << "\n"
+            << "  fleet summary   curl -H 'Authorization: Bearer " << (*stack)->operator_token() << "' " << url
+            << "/v1/fleet/summary\n"
+            << "  devices         curl " << auth << "'" << url << "/v1/devices?kind=rider&page_size=5'\n"
+            << "  metrics         curl " << auth << url << "/metrics\n"
+            << "  health (open)   curl " << url << "/healthz\n"
+            << "  more tokens     " << (*stack)->options().bin_dir << "/tidewire-cloud token create --config " << so.run_dir
+            << "/cloud.conf --principal NAME --scopes merchant\n"
             << "  configs, logs   " << so.run_dir << "/\n"
             << "Ctrl-C stops every process.\n"
             << std::endl;

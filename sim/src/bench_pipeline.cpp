@@ -156,9 +156,9 @@ Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
   if (!process::wait_until([&] { return fleet.online() == fleet.size(); }, 30'000)) {
     return make_error(ErrorCode::kTimeout, "fleet did not come online: " + fleet.summary());
   }
-  const int port = (*stack)->http_port();
+  const HttpEndpoint cloud{"127.0.0.1", (*stack)->http_port(), (*stack)->operator_token()};
   auto stored = [&]() -> double {
-    auto r = http::http_request("127.0.0.1", port, "GET", "/metrics", "", 5000);
+    auto r = http::http_request(cloud.host, cloud.port, "GET", "/metrics", "", 5000, cloud.auth());
     return r && r->status == 200 ? scrape_counter(r->body, "tw_cloud_events_stored_total") : -1;
   };
   double base = stored();

@@ -101,7 +101,9 @@ class PushBench {
       connection = std::make_unique<http::Connection>("127.0.0.1", stack_.http_port());
       connected_port = stack_.http_port();
     }
-    return connection->request(method, target, body, 30'000, headers);
+    http::HeaderList all = headers;
+    all.emplace_back("Authorization", "Bearer " + stack_.operator_token());
+    return connection->request(method, target, body, 30'000, all);
   }
 
   // Runs `work(i)` for i in [0, count) on o_.client_threads threads; returns failures.

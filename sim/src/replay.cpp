@@ -40,7 +40,9 @@ Expected<http::Response> call(const HttpEndpoint& cloud, const std::string& meth
                               const std::string& body, const http::HeaderList& headers = {}) {
   Expected<http::Response> last = make_error(ErrorCode::kUnavailable, "not tried");
   for (int attempt = 0; attempt < 8; ++attempt) {
-    last = http::http_request(cloud.host, cloud.port, method, target, body, 10'000, headers);
+    http::HeaderList all = headers;
+    for (auto& h : cloud.auth()) all.push_back(h);
+    last = http::http_request(cloud.host, cloud.port, method, target, body, 10'000, all);
     if (last && last->status != 503 && last->status != 504) return last;
     if (shutdown_requested()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(attempt, 4)));
@@ -155,13 +157,14 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
     auto started = Stack::start(so);
     if (!started) return started.error().with_context("local stack");
     stack = std::move(*started);
-    cloud = {"127.0.0.1", stack->http_port()};
+    cloud = {"127.0.0.1", stack->http_port(), stack->operator_token()};
     site_host = "127.0.0.1";
     site_port = stack->site_broker_port();
   } else {
     auto e = parse_http_url(o.cloud_url, "--cloud");
     if (!e) return e.error();
     cloud = *e;
+    cloud.token = o.cloud_token;
   }
 
   // Merchants.
@@ -240,7 +243,7 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
   // Drain: until no accepted order is open, or the day's drain time is over.
   const int64_t drain_until = day_start_ms + (last_s + o.drain_s) * 1000;
   auto open_orders = [&]() -> int64_t {
-    auto r = http::http_request(cloud.host, cloud.port, "GET", "/v1/dispatch/stats", "", 5000);
+    auto r = http::http_request(cloud.host, cloud.port, "GET", "/v1/dispatch/stats", "", 5000, cloud.auth());
     if (!r || r->status != 200) return -1;
     v1::DispatchStats s;
     if (!google::protobuf::util::JsonStringToMessage(r->body, &s).ok()) return -1;
@@ -262,7 +265,8 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
   }
   // The dispatcher's own counters, for what the views do not show (bundles, late accepts).
   v1::DispatchStats final_stats;
-  if (auto r = http::http_request(cloud.host, cloud.port, "GET", "/v1/dispatch/stats", "", 5000); r && r->status == 200) {
+  if (auto r = http::http_request(cloud.host, cloud.port, "GET", "/v1/dispatch/stats", "", 5000, cloud.auth());
+      r && r->status == 200) {
     (void)google::protobuf::util::JsonStringToMessage(r->body, &final_stats);
   }
   fleet.stop();

@@ -1,5 +1,6 @@
 #include "tidewire/sim/stack.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -34,6 +35,11 @@ Expected<HttpEndpoint> parse_http_url(const std::string& url, const std::string&
   return e;
 }
 
+http::HeaderList HttpEndpoint::auth() const {
+  if (token.empty()) return {};
+  return {{"Authorization", "Bearer " + token}};
+}
+
 Expected<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
   std::unique_ptr<Stack> s(new Stack());
   s->options_ = options;
@@ -65,6 +71,7 @@ Expected<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
     s->http_port_ = *p;
   }
   if (auto st = s->write_configs(); !st) return st.error();
+  if (auto st = s->make_operator_token(); !st) return st.error();
   if (auto st = s->start_cloud(); !st) return st.error();
   if (auto st = s->start_edge(); !st) return st.error();
   return s;
@@ -93,6 +100,37 @@ Status Stack::write_configs() {
        << "log-level = " << options_.log_level << "\n"
        << options_.edge_extra_config;
   if (!cloud || !edge) return make_error(ErrorCode::kIo, "cannot write configs in " + options_.run_dir);
+  return {};
+}
+
+Expected<std::string> Stack::make_token(const std::string& principal, const std::string& scopes) {
+  // Made the way an operator makes one (docs/security.md): the command line, next to the
+  // server's config, into a file only its owner reads.
+  static int made = 0;
+  const std::string out = path("token-" + principal + "-" + std::to_string(++made));
+  auto child = process::ChildProcess::spawn({options_.bin_dir + "/tidewire-cloud", "token", "create", "--config",
+                                             path("cloud.conf"), "--principal", principal, "--scopes", scopes,
+                                             "--out", out},
+                                            path("token.log"));
+  if (!child) return child.error().with_context("tidewire-cloud token create");
+  int status = -1;
+  if (!(*child)->wait_exit(30'000, &status) || status != 0) {
+    return make_error(ErrorCode::kUnavailable, "tidewire-cloud token create failed (see " + path("token.log") + ")");
+  }
+  std::ifstream f(out);
+  std::string token;
+  std::getline(f, token);
+  if (token.empty()) return make_error(ErrorCode::kIo, "no token in " + out);
+  return token;
+}
+
+Status Stack::make_operator_token() {
+  auto token = make_token("stack-operator", "operator");
+  if (!token) return token.error();
+  operator_token_ = *token;
+  std::ofstream f(path("operator.token"), std::ios::trunc);
+  f << operator_token_ << "\n";
+  ::chmod(path("operator.token").c_str(), 0600);
   return {};
 }
 

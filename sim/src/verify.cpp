@@ -28,7 +28,7 @@ std::string VerifyReport::to_json() const {
   return os.str();
 }
 
-Expected<VerifyReport> verify_in_cloud(const std::string& host, int port, const std::vector<DeviceLedger>& ledgers) {
+Expected<VerifyReport> verify_in_cloud(const HttpEndpoint& cloud, const std::vector<DeviceLedger>& ledgers) {
   VerifyReport report;
   std::vector<double> latencies;
   google::protobuf::util::JsonParseOptions json;
@@ -43,7 +43,7 @@ Expected<VerifyReport> verify_in_cloud(const std::string& host, int port, const 
     while (true) {
       std::string target = "/v1/devices/" + ledger.device_id + "/events?after_seq=" + std::to_string(after) +
                            "&limit=1000";
-      auto resp = http::http_request(host, port, "GET", target, "", 10'000);
+      auto resp = http::http_request(cloud.host, cloud.port, "GET", target, "", 10'000, cloud.auth());
       if (!resp) return resp.error().with_context("GET " + target);
       if (resp->status == 404) break;  // the cloud never heard of this device: all missing
       if (resp->status != 200) {

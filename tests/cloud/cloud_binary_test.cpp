@@ -65,6 +65,18 @@ class CloudBinaryTest : public ::testing::Test {
     auto port = process::free_loopback_port();
     ASSERT_TRUE(port.ok());
     http_port_ = *port;
+    // An operator token, made as an operator makes the first one: the command line.
+    const std::string token_file = (dir_ / "ops.token").string();
+    auto made = process::ChildProcess::spawn({binary_, "token", "create", "--db-path", (dir_ / "cloud.db").string(),
+                                              "--principal", "ops", "--scopes", "operator", "--out", token_file},
+                                             (dir_ / "token.log").string());
+    ASSERT_TRUE(made.ok());
+    int status = -1;
+    ASSERT_TRUE((*made)->wait_exit(20'000, &status));
+    ASSERT_EQ(status, 0) << read_file(dir_ / "token.log");
+    std::ifstream tf(token_file);
+    std::getline(tf, token_);
+    ASSERT_EQ(token_.substr(0, 3), "tw_");
     auto child = process::ChildProcess::spawn(
         {binary_, "--http-port", std::to_string(http_port_), "--mqtt-port", std::to_string(broker_->port()),
          "--db-path", (dir_ / "cloud.db").string(), "--command-resend-s", "1"},
@@ -91,9 +103,11 @@ class CloudBinaryTest : public ::testing::Test {
   }
 
   http::Response get(const std::string& target) {
-    auto r = http::http_request("127.0.0.1", http_port_, "GET", target, "", 2000);
+    auto r = http::http_request("127.0.0.1", http_port_, "GET", target, "", 2000, auth());
     return r.ok() ? *r : http::Response{0, "", "", {}};
   }
+
+  http::HeaderList auth() const { return {{"Authorization", "Bearer " + token_}}; }
 
   void send_batch(const v1::EdgeBatch& b) {
     ASSERT_TRUE(edge_
@@ -128,6 +142,7 @@ class CloudBinaryTest : public ::testing::Test {
   process::ChildProcessPtr cloud_;
   std::unique_ptr<transport::PahoClient> edge_;
   int http_port_ = 0;
+  std::string token_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<transport::Message> received_;
@@ -158,7 +173,7 @@ TEST_F(CloudBinaryTest, AcksBatchesAfterStoringSendsCommandsAndStopsCleanlyOnSig
   EXPECT_TRUE(device.online());
 
   auto created = http::http_request("127.0.0.1", http_port_, "POST", "/v1/devices/poster-1/commands",
-                                    R"({"name":"reboot","timeout_s":30})", 5000);
+                                    R"({"name":"reboot","timeout_s":30})", 5000, auth());
   ASSERT_TRUE(created.ok());
   ASSERT_EQ(created->status, 201) << created->body;
   v1::CommandView view;
@@ -209,6 +224,43 @@ TEST_F(CloudBinaryTest, HelpAndBadOptions) {
   ASSERT_TRUE((*unknown)->wait_exit(10'000, &status));
   EXPECT_EQ(status, 2);
   EXPECT_NE(read_file(dir_ / "unknown.log").find("unknown option 'htp-port'"), std::string::npos);
+}
+
+TEST_F(CloudBinaryTest, TheTokenCommandMakesListsAndRevokesAndExplainsMistakes) {
+  auto run = [&](std::vector<std::string> args, const std::string& log) {
+    args.insert(args.begin(), binary_);
+    auto child = process::ChildProcess::spawn(args, (dir_ / log).string());
+    EXPECT_TRUE(child.ok());
+    int status = -1;
+    EXPECT_TRUE((*child)->wait_exit(20'000, &status));
+    return std::pair{status, read_file(dir_ / log)};
+  };
+  const std::string db = (dir_ / "cloud.db").string();
+  auto [made, made_out] = run({"token", "create", "--db-path", db, "--principal", "m-12", "--scopes", "merchant",
+                               "--note", "till 3"},
+                              "made.log");
+  ASSERT_EQ(made, 0) << made_out;
+  ASSERT_EQ(made_out.substr(0, 3), "tw_") << made_out;  // the token first, alone on its line
+  const std::string id = made_out.substr(3, 12);
+  auto [listed, list_out] = run({"token", "list", "--db-path", db}, "list.log");
+  EXPECT_EQ(listed, 0);
+  EXPECT_NE(list_out.find(id), std::string::npos) << list_out;
+  EXPECT_NE(list_out.find("till 3"), std::string::npos) << list_out;
+  EXPECT_EQ(list_out.find(made_out.substr(16, 43)), std::string::npos);  // never the secret
+  EXPECT_EQ(run({"token", "revoke", "--db-path", db, id}, "revoke.log").first, 0);
+  auto [bad_scope, bad_scope_out] =
+      run({"token", "create", "--db-path", db, "--principal", "x", "--scopes", "root"}, "bad-scope.log");
+  EXPECT_EQ(bad_scope, 2);
+  EXPECT_NE(bad_scope_out.find("unknown scope 'root'"), std::string::npos) << bad_scope_out;
+  auto [bad_verb, bad_verb_out] = run({"token", "mint", "--db-path", db}, "bad-verb.log");
+  EXPECT_EQ(bad_verb, 2);
+  EXPECT_NE(bad_verb_out.find("say create, list or revoke"), std::string::npos) << bad_verb_out;
+  auto [unknown, unknown_out] = run({"token", "revoke", "--db-path", db, "nosuchtoken0"}, "unknown.log");
+  EXPECT_EQ(unknown, 2);
+  EXPECT_NE(unknown_out.find("no token 'nosuchtoken0'"), std::string::npos) << unknown_out;
+  auto [help, help_out] = run({"token", "--help"}, "token-help.log");
+  EXPECT_EQ(help, 0);
+  EXPECT_NE(help_out.find("tidewire-cloud token create --principal NAME"), std::string::npos) << help_out;
 }
 
 TEST_F(CloudBinaryTest, UnwritableDatabaseFailsWithAHint) {

@@ -10,6 +10,7 @@
 #include "sqlite/sqlite_registry.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
 #include "tests/cloud/error_body.hpp"
+#include "tests/fakes/fake_gate.hpp"
 #include "tests/fakes/fake_transport.hpp"
 #include "tidewire/cloud/batch_ingest.hpp"
 #include "tidewire/cloud/command_api.hpp"
@@ -69,6 +70,7 @@ class FleetApiTest : public ::testing::Test {
     apis_ = std::make_unique<FleetAndCommandsApis>(*registry_, *api_, *command_api_);
     ops_ = std::make_unique<OpsRoutes>(metrics_, [this] { return transport_.is_connected(); });
     http::Router router;
+    gate_ = ::tidewire::testing::admit_all(router);
     ASSERT_TRUE(ops_->install_module(*apis_, router).ok());
     ASSERT_TRUE(ops_->install(router).ok());
     http::ServerOptions options;
@@ -125,6 +127,7 @@ class FleetApiTest : public ::testing::Test {
   std::unique_ptr<FleetAndCommandsApis> apis_;
   std::unique_ptr<OpsRoutes> ops_;
   http::ServerPtr server_;
+  std::shared_ptr<::tidewire::testing::FakeGate> gate_;
 };
 
 TEST_F(FleetApiTest, SummaryCountsByKindSiteAndPresence) {

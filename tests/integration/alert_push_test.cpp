@@ -25,7 +25,7 @@ class AlertPushTest : public StackTest {
     StackTest::TearDown();
   }
   Expected<http::Response> call(const std::string& method, const std::string& target, const std::string& body = "") {
-    return http::http_request("127.0.0.1", stack_->http_port(), method, target, body, 10'000);
+    return http::http_request("127.0.0.1", stack_->http_port(), method, target, body, 10'000, operator_auth());
   }
   uint64_t online() {
     auto r = call("GET", "/v1/fleet/summary");

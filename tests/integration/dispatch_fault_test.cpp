@@ -80,7 +80,7 @@ class OrderClient {
     std::string body;
   };
 
-  explicit OrderClient(int http_port) : port_(http_port), outcomes_(kOrders) {}
+  OrderClient(int http_port, std::string token) : port_(http_port), token_(std::move(token)), outcomes_(kOrders) {}
   ~OrderClient() { stop(); }
 
   void start() { thread_ = std::thread([this] { run(); }); }
@@ -125,7 +125,7 @@ class OrderClient {
       }
       next += std::chrono::milliseconds(kOrderGapMs);
       const std::string body = body_of(i);
-      const http::HeaderList headers{{"Idempotency-Key", "key-" + order_id(i)}};
+      const http::HeaderList headers{{"Idempotency-Key", "key-" + order_id(i)}, {"Authorization", "Bearer " + token_}};
       Outcome out;
       while (out.attempts < 500) {
         ++out.attempts;
@@ -155,6 +155,7 @@ class OrderClient {
   }
 
   int port_;
+  std::string token_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -316,7 +317,7 @@ TEST_F(DispatchFaultTest, KilledCloudLosesNoOrderAndAssignsNoneTwice) {
       },
       20'000));
 
-  OrderClient client(stack_->http_port());
+  OrderClient client(stack_->http_port(), stack_->operator_token());
   client.start();
   std::atomic<bool> sampling{true};
   std::mutex problems_mu;

@@ -35,7 +35,7 @@ TEST_F(FaultTest, KilledEdgeAndRestartedCloudBrokerLoseAndDoubleNothing) {
   Expected<sim::VerifyReport> report = make_error(ErrorCode::kTimeout, "not run");
   bool ok = process::wait_until(
       [&] {
-        report = sim::verify_in_cloud("127.0.0.1", stack_->http_port(), fleet.ledgers());
+        report = sim::verify_in_cloud({"127.0.0.1", stack_->http_port(), stack_->operator_token()}, fleet.ledgers());
         return report.ok() && report->ok();
       },
       60'000);

@@ -36,7 +36,8 @@ class PushFaultTest : public StackTest {
     StackTest::TearDown();
   }
   Expected<http::Response> call(const std::string& method, const std::string& target, const std::string& body,
-                                const http::HeaderList& headers = {}) {
+                                http::HeaderList headers = {}) {
+    for (auto& h : operator_auth()) headers.push_back(h);
     return http::http_request("127.0.0.1", stack_->http_port(), method, target, body, 10'000, headers);
   }
 

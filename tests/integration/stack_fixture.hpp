@@ -54,11 +54,13 @@ class StackTest : public ::testing::Test {
     return *fleet_;
   }
 
+  // As the stack's operator (Stack::operator_token()).
+  http::HeaderList operator_auth() const { return {{"Authorization", "Bearer " + stack_->operator_token()}}; }
   Expected<http::Response> get(const std::string& target) {
-    return http::http_request("127.0.0.1", stack_->http_port(), "GET", target, "", 10'000);
+    return http::http_request("127.0.0.1", stack_->http_port(), "GET", target, "", 10'000, operator_auth());
   }
   Expected<http::Response> post(const std::string& target, const std::string& body) {
-    return http::http_request("127.0.0.1", stack_->http_port(), "POST", target, body, 10'000);
+    return http::http_request("127.0.0.1", stack_->http_port(), "POST", target, body, 10'000, operator_auth());
   }
 
   std::filesystem::path dir_;

@@ -1,6 +1,7 @@
 #include "tidewire/alerts/alert_api.hpp"
 
 #include "tidewire/cloud/http_json.hpp"
+#include "tidewire/cloud/scopes.hpp"
 #include "tidewire/protocols/json.hpp"
 #include "tidewire/v1/alerts.pb.h"
 
@@ -16,14 +17,15 @@ void count_rule_reject(MetricsRegistry& metrics, const std::string& source, cons
 }
 
 Status AlertApi::install(http::Router& router) {
-  if (auto st = router.add("POST", "/v1/alert-rules", [this](const http::Request& r) { return post_rule(r.body); });
+  const http::Access operators = http::Access::to({cloud::scope::kOperator});
+  if (auto st = router.add("POST", "/v1/alert-rules", operators, [this](const http::Request& r) { return post_rule(r.body); });
       !st) {
     return st;
   }
-  if (auto st = router.add("GET", "/v1/alert-rules", [this](const http::Request&) { return list_rules(); }); !st) {
+  if (auto st = router.add("GET", "/v1/alert-rules", operators, [this](const http::Request&) { return list_rules(); }); !st) {
     return st;
   }
-  return router.add("DELETE", "/v1/alert-rules/{id}",
+  return router.add("DELETE", "/v1/alert-rules/{id}", operators,
                     [this](const http::Request& r) { return delete_rule(r.params.at("id")); });
 }
 

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <atomic>
+#include <iostream>
 #include <set>
 #include <sstream>
 
@@ -76,11 +77,53 @@ struct CloudHost::Parts {
   std::vector<MqttRoute> routes;
   std::unique_ptr<OpsRoutes> ops;
   std::atomic<bool> stopping{false};
+  std::vector<http::RouteInfo> http_routes;
   http::ServerPtr server;
   bool stopped = false;
 };
 
 CloudHost::CloudHost(std::vector<CloudModulePtr> modules) : modules_(std::move(modules)) {}
+
+Expected<StoreFactory> CloudHost::make_stores(const Config& config) const {
+  auto fallback = parse_store_url(store_text(config, ""), kStoreSchemes);
+  if (!fallback) return fallback.error().with_context("--store");
+  std::map<std::string, StoreUrl> per_module;
+  for (const auto& m : modules_) {
+    if (auto text = m->keeps_store() ? store_text(config, m->name()) : ""; !text.empty()) {
+      auto url = parse_store_url(text, kStoreSchemes);
+      if (!url) return url.error().with_context("--" + m->name() + "-store");
+      per_module.emplace(m->name(), *url);
+    }
+  }
+  return StoreFactory(*fallback, std::move(per_module));
+}
+
+int CloudHost::run_command(int argc, char** argv) const {
+  if (argc < 2) return -1;
+  const std::string verb = argv[1];
+  for (const auto& m : modules_) {
+    for (auto& command : m->commands()) {
+      if (command.verb != verb) continue;
+      Config config = make_config(command.options);
+      auto parsed = config.parse(argc, argv);
+      if (!parsed) {
+        std::cerr << "tidewire-cloud " << verb << ": " << parsed.error().message << "\n";
+        return 2;
+      }
+      if (!*parsed) {
+        std::cout << "usage:\n" << command.usage << "\n\n" << config.usage();
+        return 0;
+      }
+      auto stores = make_stores(config);
+      if (!stores) {
+        std::cerr << "tidewire-cloud " << verb << ": " << stores.error().message << "\n";
+        return 2;
+      }
+      return command.run(config, *stores);
+    }
+  }
+  return -1;
+}
 
 CloudHost::~CloudHost() {
   stop();
@@ -91,7 +134,7 @@ CloudHost::~CloudHost() {
   parts_.reset();
 }
 
-Config CloudHost::make_config() const {
+Config CloudHost::make_config(std::vector<OptionSpec> extra) const {
   std::vector<std::string> names;
   for (const auto& m : modules_) names.push_back(m->name());
   std::vector<OptionSpec> specs = {
@@ -129,6 +172,7 @@ Config CloudHost::make_config() const {
   }
   specs.push_back({"log-level", T::kString, "info", "debug, info, warn or error"});
   for (auto& spec : clock_option_specs()) specs.push_back(std::move(spec));
+  for (auto& spec : extra) specs.push_back(std::move(spec));
   std::string summary =
       "A host of capability modules (" + joined(names) +
       "): stores what the site edges relay and acknowledges each batch after commit, sends commands to devices, "
@@ -182,17 +226,9 @@ Status CloudHost::start(const Config& config) {
   p.mqtt = std::make_unique<transport::PahoClient>(transport::PahoClientOptions{&p.metrics, {}});
   p.feed = std::make_unique<DeviceFeed>(p.metrics);
 
-  auto fallback = parse_store_url(store_text(config, ""), kStoreSchemes);
-  if (!fallback) return fallback.error().with_context("--store");
-  std::map<std::string, StoreUrl> per_module;
-  for (const auto& m : modules_) {
-    if (auto text = m->keeps_store() ? store_text(config, m->name()) : ""; !text.empty()) {
-      auto url = parse_store_url(text, kStoreSchemes);
-      if (!url) return url.error().with_context("--" + m->name() + "-store");
-      per_module.emplace(m->name(), *url);
-    }
-  }
-  p.stores = std::make_unique<StoreFactory>(*fallback, std::move(per_module));
+  auto stores = make_stores(config);
+  if (!stores) return stores.error();
+  p.stores = std::make_unique<StoreFactory>(std::move(*stores));
   transport::PahoClient* mqtt = p.mqtt.get();
   p.context = std::make_unique<ModuleContext>(ModuleContext{config, *p.clock, *p.random, p.metrics, *p.mqtt,
                                                             [mqtt] { return mqtt->is_connected(); }, *p.feed, *p.stores,
@@ -249,6 +285,14 @@ Status CloudHost::start(const Config& config) {
       return st.error().with_context("routes of module " + m->name());
   }
   if (auto st = p.ops->install(router); !st) return st.error().with_context("the host's routes");
+  // The identity module provides the Gate; without one only open routes answer (the
+  // router's default), so a cloud run without identity is closed, not open.
+  if (auto* gate = p.services.find<http::Gate>()) {
+    router.set_gate(std::shared_ptr<http::Gate>(gate, [](http::Gate*) {}));
+  } else {
+    TW_WARN(kLog, "no module checks credentials (add identity to --modules): only /healthz will answer");
+  }
+  p.http_routes = router.routes();
   http::ServerOptions http_options;
   http_options.host = config.str("http-host");
   http_options.port = static_cast<int>(config.integer("http-port"));
@@ -279,6 +323,10 @@ std::vector<std::string> CloudHost::running() const {
     for (auto* m : parts_->opened) names.push_back(m->name());
   }
   return names;
+}
+
+std::vector<http::RouteInfo> CloudHost::routes() const {
+  return parts_ ? parts_->http_routes : std::vector<http::RouteInfo>{};
 }
 
 MetricsRegistry& CloudHost::metrics() {

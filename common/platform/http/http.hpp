@@ -4,6 +4,7 @@
 // so code that serves or calls HTTP compiles without it.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -16,6 +17,32 @@ namespace tidewire::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Who may call a route. Every route declares one when it is added (Router::add), so an
+// open route is a choice written next to its pattern, never an omission. Scope names
+// (operator, merchant, rider, ...) mean nothing here: the Router's Gate gives them meaning.
+struct Access {
+  std::vector<std::string> scopes;  // a caller holding any one of these is admitted
+  bool open = false;                // no credential needed at all (/healthz)
+
+  static Access anyone();
+  static Access to(std::initializer_list<const char*> scopes);
+  // "open" or the scopes joined by '|': for index pages, logs and test names.
+  std::string describe() const;
+};
+
+// The caller of a request, filled in by the Gate before the handler runs.
+struct Caller {
+  std::string token_id;    // empty: nobody authenticated (an open route)
+  std::string principal;   // whom the credential speaks for: an operator's name, a merchant or recipient id
+  std::vector<std::string> scopes;
+
+  bool has(std::string_view scope) const;
+  bool is_operator() const { return has("operator"); }
+  // Object-level check: operators act on every object, anyone else only on objects
+  // owned by their own principal.
+  bool acts_for(std::string_view owner) const;
+};
+
 struct Request {
   std::string method;                          // "GET", "POST", ...
   std::string target;                          // as received: path plus query string
@@ -24,6 +51,8 @@ struct Request {
   std::map<std::string, std::string> query;    // decoded; a repeated key keeps its last value
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  std::string remote_address;                  // the peer's IP address, as text ("" when not from a socket)
+  Caller caller;                               // set by the Router's Gate
 
   // Empty when absent; `name` must be lower-case.
   std::string header(const std::string& name) const;

@@ -101,10 +101,13 @@ std::string json_quote(std::string_view text) {
 const char* status_name(int status) {
   switch (status) {
     case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 409: return "conflict";
     case 413: return "payload_too_large";
+    case 429: return "too_many_requests";
     case 431: return "header_too_large";
     case 500: return "internal";
     case 503: return "unavailable";
@@ -112,6 +115,36 @@ const char* status_name(int status) {
     default: break;
   }
   return status >= 500 ? "server_error" : "client_error";
+}
+
+Access Access::anyone() {
+  Access a;
+  a.open = true;
+  return a;
+}
+
+Access Access::to(std::initializer_list<const char*> scopes) {
+  Access a;
+  for (const char* s : scopes) a.scopes.emplace_back(s);
+  return a;
+}
+
+std::string Access::describe() const {
+  if (open) return "open";
+  std::string out;
+  for (const auto& s : scopes) out += (out.empty() ? "" : "|") + s;
+  return out.empty() ? "nobody" : out;
+}
+
+bool Caller::has(std::string_view scope) const {
+  for (const auto& s : scopes) {
+    if (s == scope) return true;
+  }
+  return false;
+}
+
+bool Caller::acts_for(std::string_view owner) const {
+  return is_operator() || (!token_id.empty() && !principal.empty() && principal == owner);
 }
 
 Response error_response(int status, std::string_view reason, std::string_view message) {

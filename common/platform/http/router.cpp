@@ -23,18 +23,22 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-Status Router::add(const std::string& method, const std::string& pattern, Handler handler) {
+Status Router::add(const std::string& method, const std::string& pattern, Access access, Handler handler) {
   if (pattern.empty() || pattern[0] != '/') {
     return make_error(ErrorCode::kInvalidArgument, "route pattern '" + pattern + "' must start with '/'");
+  }
+  if (!access.open && access.scopes.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "route " + method + " " + pattern + " names no scope: give Access::to({...}) or Access::anyone()");
   }
   for (const auto& r : routes_) {
     // Two handlers for one route would hide the second: the cloud's modules would
     // otherwise take each other's routes without a word.
-    if (r.method == method && r.pattern == pattern) {
+    if (r.info.method == method && r.info.pattern == pattern) {
       return make_error(ErrorCode::kConflict, "route " + method + " " + pattern + " is already taken");
     }
   }
-  Route route{method, pattern, {}, std::move(handler)};
+  Route route{{method, pattern, std::move(access)}, {}, std::move(handler)};
   for (auto part : split_path(pattern)) {
     bool open = !part.empty() && part.front() == '{';
     bool close = !part.empty() && part.back() == '}';
@@ -51,11 +55,31 @@ Status Router::add(const std::string& method, const std::string& pattern, Handle
   return {};
 }
 
-std::vector<std::pair<std::string, std::string>> Router::routes() const {
-  std::vector<std::pair<std::string, std::string>> out;
+std::vector<RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
   out.reserve(routes_.size());
-  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  for (const auto& r : routes_) out.push_back(r.info);
   return out;
+}
+
+Response Router::serve(const Route& r, Request& request) const {
+  if (gate_) {
+    if (auto refused = gate_->admit(request, r.info)) return std::move(*refused);
+  } else if (!r.info.access.open) {
+    return error_response(401, "no_gate", "this server checks no credentials, so it serves only its open routes");
+  }
+  Response res;
+  try {
+    res = r.handler(request);
+  } catch (const std::exception& e) {
+    TW_ERROR("http", request.method << " " << r.info.pattern << " failed: " << e.what());
+    res = error_response(500, "internal", "the server failed while handling this request; see its log");
+  } catch (...) {
+    TW_ERROR("http", request.method << " " << r.info.pattern << " failed with a non-standard exception");
+    res = error_response(500, "internal", "the server failed while handling this request; see its log");
+  }
+  if (gate_) gate_->served(request, r.info, res);
+  return res;
 }
 
 bool Router::matches(const Route& route, const std::vector<std::string>& segments,
@@ -96,22 +120,15 @@ Response Router::dispatch(Request& request, std::string& route) const {
   std::vector<std::string> allowed;
   for (const auto& r : routes_) {
     if (!matches(r, segments, nullptr)) continue;
-    if (r.method != request.method) {
-      if (std::find(allowed.begin(), allowed.end(), r.method) == allowed.end()) allowed.push_back(r.method);
-      route = r.pattern;
+    if (r.info.method != request.method) {
+      if (std::find(allowed.begin(), allowed.end(), r.info.method) == allowed.end()) allowed.push_back(r.info.method);
+      route = r.info.pattern;
       continue;
     }
-    route = r.pattern;
+    route = r.info.pattern;
     request.params.clear();
     matches(r, segments, &request.params);
-    try {
-      return r.handler(request);
-    } catch (const std::exception& e) {
-      TW_ERROR("http", request.method << " " << r.pattern << " failed: " << e.what());
-    } catch (...) {
-      TW_ERROR("http", request.method << " " << r.pattern << " failed with a non-standard exception");
-    }
-    return error_response(500, "internal", "the server failed while handling this request; see its log");
+    return serve(r, request);
   }
   // Echoed paths are cut short: the answer to a huge target need not be huge.
   std::string shown = request.path.size() > 200 ? request.path.substr(0, 200) + "..." : request.path;

@@ -171,6 +171,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!inserted) it->second += ", " + std::string(field.value());
     }
     req.body = std::move(msg.body());
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) req.remote_address = peer.address().to_string();
     std::string route;
     Response res = server_.router.dispatch(req, route);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();

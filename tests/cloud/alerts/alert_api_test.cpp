@@ -9,6 +9,7 @@
 #include "http/server.hpp"
 #include "sqlite/sqlite_alert_store.hpp"
 #include "tests/cloud/error_body.hpp"
+#include "tests/fakes/fake_gate.hpp"
 
 namespace tidewire::alerts {
 namespace {
@@ -33,6 +34,7 @@ class AlertApiTest : public ::testing::Test {
     engine = std::move(*e);
     api = std::make_unique<AlertApi>(*engine, metrics);
     http::Router router;
+    gate = ::tidewire::testing::admit_all(router);
     ASSERT_TRUE(api->install(router));
     http::ServerOptions o;
     o.port = 0;
@@ -64,6 +66,7 @@ class AlertApiTest : public ::testing::Test {
   std::unique_ptr<AlertEngine> engine;
   std::unique_ptr<AlertApi> api;
   std::unique_ptr<http::Server> server;
+  std::shared_ptr<::tidewire::testing::FakeGate> gate;
 };
 
 TEST_F(AlertApiTest, PostListDeleteAndSurviveARestart) {

@@ -9,6 +9,7 @@
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "tests/cloud/error_body.hpp"
+#include "tests/fakes/fake_gate.hpp"
 #include "tidewire/dispatch/dispatcher_loop.hpp"
 #include "tidewire/v1/fleet.pb.h"
 
@@ -20,6 +21,7 @@ class DispatchApiTest : public ::testing::Test, public testing::DispatcherFixtur
   void SetUp() override {
     loop.start();
     http::Router router;
+    gate = ::tidewire::testing::admit_all(router);
     ASSERT_TRUE(api.install(router));
     http::ServerOptions o;
     o.port = 0;
@@ -59,6 +61,7 @@ class DispatchApiTest : public ::testing::Test, public testing::DispatcherFixtur
   DispatchLoop loop{dispatcher, clock, metrics, 100};
   DispatchApi api{loop, metrics};
   std::unique_ptr<http::Server> server;
+  std::shared_ptr<::tidewire::testing::FakeGate> gate;
 };
 
 TEST_F(DispatchApiTest, MerchantCreatedThenUpdated) {

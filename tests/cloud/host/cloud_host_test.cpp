@@ -16,6 +16,7 @@
 #include "http/client.hpp"
 #include "process/process.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
+#include "tests/fakes/fake_gate.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
 #include "tidewire/protocols/codec.hpp"
@@ -71,7 +72,7 @@ class TallyModule final : public CloudModule {
     return {};
   }
   Status install(http::Router& router) override {
-    return router.add("GET", "/v1/" + name_, [this](const http::Request&) {
+    return router.add("GET", "/v1/" + name_, http::Access::to({"operator"}), [this](const http::Request&) {
       return http::Response::json(200, "{\"label\":\"" + label_ + "\",\"events\":" + std::to_string(events_.load()) +
                                            ",\"messages\":" + std::to_string(messages_.load()) + "}");
     });
@@ -103,6 +104,23 @@ class TallyModule final : public CloudModule {
   std::string label_;
 };
 
+// Stands in for the identity module: provides a Gate admitting everyone as an operator,
+// so these tests see how the host finds and installs it (tests/cloud/identity test the
+// real one).
+class GateModule final : public CloudModule {
+ public:
+  std::string name() const override { return "gate"; }
+  std::string summary() const override { return "admits everyone (test only)"; }
+  bool keeps_store() const override { return false; }
+  Status open(ModuleContext& ctx) override {
+    ctx.services.provide<http::Gate>(gate_);
+    return {};
+  }
+
+ private:
+  ::tidewire::testing::FakeGate gate_;
+};
+
 class CloudHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -123,9 +141,10 @@ class CloudHostTest : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
-  // A host of the fleet module and two tally modules, "tally" and "probe".
-  void make_host() {
+  // A host of a gate, the fleet module and two tally modules, "tally" and "probe".
+  void make_host(bool with_gate = true) {
     std::vector<CloudModulePtr> modules;
+    if (with_gate) modules.push_back(std::make_unique<GateModule>());
     modules.push_back(make_fleet_module());
     auto tally = std::make_unique<TallyModule>("tally", journal_);
     auto probe = std::make_unique<TallyModule>("probe", journal_);
@@ -171,7 +190,7 @@ TEST_F(CloudHostTest, ATestOnlyModuleGetsItsOptionRouteTopicDeviceItemsAndTicksA
   ASSERT_TRUE(host_->check(config).ok());
   auto started = host_->start(config);
   ASSERT_TRUE(started.ok()) << started.error().message;
-  EXPECT_EQ(host_->running(), (std::vector<std::string>{"fleet", "tally", "probe"}));
+  EXPECT_EQ(host_->running(), (std::vector<std::string>{"gate", "fleet", "tally", "probe"}));
   EXPECT_TRUE(tally_->fleet_seen_);  // modules before it provide their services
   EXPECT_EQ(get("/v1/tally"), "200 {\"label\":\"counted\",\"events\":0,\"messages\":0}");
   EXPECT_EQ(get("/v1/probe"), "200 {\"label\":\"plain\",\"events\":0,\"messages\":0}");
@@ -203,10 +222,10 @@ TEST_F(CloudHostTest, ATestOnlyModuleGetsItsOptionRouteTopicDeviceItemsAndTicksA
 
 TEST_F(CloudHostTest, ModulesRunsASubsetAndTheOthersAreNeitherOpenedNorRouted) {
   make_host();
-  Config config = config_with({{"modules", "probe"}});
+  Config config = config_with({{"modules", "gate,probe"}});
   auto started = host_->start(config);
   ASSERT_TRUE(started.ok()) << started.error().message;
-  EXPECT_EQ(host_->running(), (std::vector<std::string>{"probe"}));
+  EXPECT_EQ(host_->running(), (std::vector<std::string>{"gate", "probe"}));
   EXPECT_FALSE(probe_->fleet_seen_);
   EXPECT_EQ(get("/v1/probe").substr(0, 4), "200 ");
   EXPECT_EQ(get("/v1/tally").substr(0, 4), "404 ");
@@ -218,7 +237,7 @@ TEST_F(CloudHostTest, BadModuleListsAndStoresAreRefusedNamingTheOption) {
   make_host();
   auto unknown = host_->check(config_with({{"modules", "fleet,live"}}));
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.error().message.find("no module 'live' (there are: fleet,probe,tally)"), std::string::npos)
+  EXPECT_NE(unknown.error().message.find("no module 'live' (there are: fleet,gate,probe,tally)"), std::string::npos)
       << unknown.error().message;
   auto label = host_->check(config_with({{"tally-label", ""}}));
   ASSERT_FALSE(label.ok());
@@ -238,8 +257,9 @@ TEST_F(CloudHostTest, TheHostServesTheIndexAndHealthOfEveryModule) {
   auto index = get("/");
   EXPECT_EQ(index.substr(0, 4), "200 ");
   for (const char* line :
-       {"<h2>fleet</h2>", "<a href=\"/v1/fleet/summary\">GET /v1/fleet/summary</a>", "<li>GET /v1/devices/{id}</li>",
-        "<h2>tally</h2>", "<p>counts what reaches it (test only)</p>", "<a href=\"/v1/tally\">GET /v1/tally</a>",
+       {"<h2>fleet</h2>", "<a href=\"/v1/fleet/summary\">GET /v1/fleet/summary</a> &mdash; operator|installer",
+        "<li>GET /v1/devices/{id} &mdash; operator|installer</li>", "<h2>tally</h2>",
+        "<p>counts what reaches it (test only)</p>", "<a href=\"/v1/tally\">GET /v1/tally</a> &mdash; operator",
         "<a href=\"/v1/probe\">"}) {
     EXPECT_NE(index.find(line), std::string::npos) << line << "\n" << index;
   }
@@ -263,6 +283,16 @@ TEST_F(CloudHostTest, TheHostServesTheIndexAndHealthOfEveryModule) {
       << get("/healthz");
 }
 
+TEST_F(CloudHostTest, WithoutAModuleThatChecksCredentialsOnlyHealthAnswers) {
+  make_host(false);
+  auto started = host_->start(config_with({}));
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  for (const char* target : {"/", "/metrics", "/v1/fleet/summary", "/v1/tally"}) {
+    EXPECT_EQ(get(target).substr(0, 4), "401 ") << target;
+  }
+  EXPECT_TRUE(process::wait_until([&] { return get("/healthz").substr(0, 4) == "200 "; }, 10'000)) << get("/healthz");
+}
+
 // A module that claims another's route: refused at start, naming both.
 class GreedyModule final : public CloudModule {
  public:
@@ -270,7 +300,8 @@ class GreedyModule final : public CloudModule {
   std::string summary() const override { return "takes the fleet's route (test only)"; }
   Status open(ModuleContext&) override { return {}; }
   Status install(http::Router& router) override {
-    return router.add("GET", "/v1/fleet/summary", [](const http::Request&) { return http::Response::json(200, "{}"); });
+    return router.add("GET", "/v1/fleet/summary", http::Access::to({"operator"}),
+                      [](const http::Request&) { return http::Response::json(200, "{}"); });
   }
 };
 

@@ -10,6 +10,7 @@
 #include "http/server.hpp"
 #include "sqlite/sqlite_push_store.hpp"
 #include "tests/cloud/error_body.hpp"
+#include "tests/fakes/fake_gate.hpp"
 #include "tests/fakes/fake_transport.hpp"
 
 namespace tidewire::push {
@@ -29,6 +30,7 @@ class PushApiTest : public ::testing::Test {
     service_ = std::make_unique<PushService>(*store_, mqtt_, nullptr, clock_, random_, metrics_, PushOptions{});
     api_ = std::make_unique<PushApi>(*service_);
     http::Router router;
+    gate_ = ::tidewire::testing::admit_all(router);
     ASSERT_TRUE(api_->install(router));
     http::ServerOptions o;
     o.port = 0;
@@ -56,6 +58,7 @@ class PushApiTest : public ::testing::Test {
   std::unique_ptr<PushService> service_;
   std::unique_ptr<PushApi> api_;
   std::unique_ptr<http::Server> server_;
+  std::shared_ptr<::tidewire::testing::FakeGate> gate_;
 };
 
 constexpr const char* kPush = R"({"recipient_ids":["rider-1"],"title":"Order o1","body":"On the way"})";

@@ -28,7 +28,7 @@ class WebhookDeliveryTest : public ::testing::Test {
     store_ = std::move(*s);
     http::Router router;
     ASSERT_TRUE(router
-                    .add("POST", "/hook/{code}",
+                    .add("POST", "/hook/{code}", http::Access::anyone(),
                          [this](const http::Request& req) {
                            std::lock_guard lock(mu_);
                            keys_.push_back(req.header("idempotency-key"));

@@ -71,14 +71,14 @@ class Receiver {
       received_.push_back(r);
     };
     EXPECT_TRUE(router
-                    .add("POST", "/hook",
+                    .add("POST", "/hook", http::Access::anyone(),
                          [record](const http::Request& r) {
                            record(r);
                            return http::Response::json(200, R"({"received":true})");
                          })
                     .ok());
     EXPECT_TRUE(router
-                    .add("POST", "/status/{code}",
+                    .add("POST", "/status/{code}", http::Access::anyone(),
                          [record](const http::Request& r) {
                            record(r);
                            auto res = http::Response::text(std::stoi(r.params.at("code")), "receiver says no");

@@ -50,15 +50,15 @@ Request request(const std::string& method, const std::string& target) {
 TEST(HttpRouter, MatchesCapturesAndExplains404And405) {
   Router router;
   ASSERT_TRUE(router
-                  .add("GET", "/v1/devices/{id}/events",
+                  .add("GET", "/v1/devices/{id}/events", Access::anyone(),
                        [](const Request& r) {
                          return Response::text(200, r.params.at("id") + "|" + r.query_or("after_seq", "-"));
                        })
                   .ok());
   ASSERT_TRUE(
-      router.add("POST", "/v1/devices/{id}/commands", [](const Request&) { return Response::text(201, ""); }).ok());
-  EXPECT_FALSE(router.add("GET", "no-slash", nullptr).ok());
-  EXPECT_FALSE(router.add("GET", "/a/{oops", nullptr).ok());
+      router.add("POST", "/v1/devices/{id}/commands", Access::anyone(), [](const Request&) { return Response::text(201, ""); }).ok());
+  EXPECT_FALSE(router.add("GET", "no-slash", Access::anyone(), nullptr).ok());
+  EXPECT_FALSE(router.add("GET", "/a/{oops", Access::anyone(), nullptr).ok());
 
   std::string route;
   auto req = request("GET", "/v1/devices/d%2F1/events?after_seq=5");
@@ -86,13 +86,67 @@ TEST(HttpRouter, MatchesCapturesAndExplains404And405) {
   EXPECT_EQ(router.dispatch(bad_query, route).status, 400);
 }
 
+// Records what it saw and refuses callers without the right header.
+class HeaderGate final : public Gate {
+ public:
+  std::optional<Response> admit(Request& request, const RouteInfo& route) override {
+    admitted_routes.push_back(route.pattern + " " + route.access.describe());
+    if (route.access.open) return std::nullopt;
+    if (request.header("x-key") != "k") return error_response(401, "missing_token", "no key");
+    request.caller.token_id = "t";
+    request.caller.principal = "p";
+    request.caller.scopes = {"operator"};
+    return std::nullopt;
+  }
+  void served(const Request& request, const RouteInfo& route, const Response& response) override {
+    served_log.push_back(request.caller.principal + " " + route.pattern + " " + std::to_string(response.status));
+  }
+  std::vector<std::string> admitted_routes;
+  std::vector<std::string> served_log;
+};
+
+TEST(HttpRouter, EveryRouteDeclaresWhoMayCallItAndTheGateDecides) {
+  Router router;
+  EXPECT_FALSE(router.add("GET", "/nobody", Access{}, [](const Request&) { return Response::text(200, ""); }).ok());
+  ASSERT_TRUE(router.add("GET", "/open", Access::anyone(), [](const Request&) { return Response::text(200, "o"); }).ok());
+  ASSERT_TRUE(router
+                  .add("POST", "/v1/things/{id}", Access::to({"operator", "merchant"}),
+                       [](const Request& r) { return Response::text(201, r.caller.principal); })
+                  .ok());
+  auto routes = router.routes();
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[1].access.describe(), "operator|merchant");
+
+  // Without a gate only the open route answers: a server that forgot its gate is closed.
+  std::string route;
+  auto open = request("GET", "/open");
+  EXPECT_EQ(router.dispatch(open, route).status, 200);
+  auto closed = request("POST", "/v1/things/1");
+  auto r401 = router.dispatch(closed, route);
+  EXPECT_EQ(r401.status, 401);
+  EXPECT_NE(r401.body.find("\"reason\":\"no_gate\""), std::string::npos);
+
+  auto gate = std::make_shared<HeaderGate>();
+  router.set_gate(gate);
+  auto refused = request("POST", "/v1/things/1");
+  EXPECT_EQ(router.dispatch(refused, route).status, 401);
+  auto admitted = request("POST", "/v1/things/1");
+  admitted.headers["x-key"] = "k";
+  auto r201 = router.dispatch(admitted, route);
+  EXPECT_EQ(r201.status, 201);
+  EXPECT_EQ(r201.body, "p");  // the handler sees the caller the gate set
+  // The refused request never reached the handler nor served(); the admitted one did.
+  EXPECT_EQ(gate->served_log, std::vector<std::string>{"p /v1/things/{id} 201"});
+  EXPECT_EQ(gate->admitted_routes.size(), 2u);
+}
+
 TEST(HttpRouter, HandlerExceptionBecomes500Json) {
   Router router;
-  ASSERT_TRUE(router.add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("kaput"); }).ok());
+  ASSERT_TRUE(router.add("GET", "/boom", Access::anyone(), [](const Request&) -> Response { throw std::runtime_error("kaput"); }).ok());
   std::string route;
   auto req = request("GET", "/boom");
   auto res = router.dispatch(req, route);
-  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.status, 500);  // open route, no gate needed
   EXPECT_NE(res.body.find("\"error\":\"internal\""), std::string::npos);
 }
 
@@ -100,16 +154,17 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void start(ServerOptions options = {}) {
     Router router;
-    ASSERT_TRUE(router.add("GET", "/ping", [](const Request&) { return Response::text(200, "pong"); }).ok());
+    ASSERT_TRUE(router.add("GET", "/ping", Access::anyone(), [](const Request&) { return Response::text(200, "pong"); }).ok());
     ASSERT_TRUE(router
-                    .add("POST", "/echo",
+                    .add("POST", "/echo", Access::anyone(),
                          [](const Request& r) {
                            Response res = Response::text(200, r.body);
                            res.headers.emplace_back("X-Seen-Header", r.header("x-test"));
+                           res.headers.emplace_back("X-Peer", r.remote_address);
                            return res;
                          })
                     .ok());
-    ASSERT_TRUE(router.add("GET", "/boom", [](const Request&) -> Response { throw std::logic_error("bug"); }).ok());
+    ASSERT_TRUE(router.add("GET", "/boom", Access::anyone(), [](const Request&) -> Response { throw std::logic_error("bug"); }).ok());
     options.metrics = &metrics_;
     auto s = Server::start(options, std::move(router));
     ASSERT_TRUE(s.ok()) << s.error().describe();
@@ -142,6 +197,7 @@ TEST_F(HttpServerTest, ServesRoutesHeadersAndBodies) {
   ASSERT_TRUE(echo.ok());
   EXPECT_EQ(echo->body, "{\"a\":1}");
   EXPECT_EQ(header(*echo, "X-Seen-Header"), "yes");
+  EXPECT_EQ(header(*echo, "X-Peer"), "127.0.0.1");  // the peer address a gate rate-limits by
   auto missing = call("GET", "/nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);

@@ -15,6 +15,11 @@
 //   health()          for /healthz: an error says what is wrong
 //   stop()            in reverse order of start, before any module is destroyed
 //
+// A module may also offer command-line verbs (commands()): `tidewire-cloud token create
+// ...` runs the identity module's "token" verb instead of the server, with the same
+// --config and store options, so a command and the server it sits next to agree on where
+// the data is.
+//
 // Modules meet only through the host: what one offers another (the commands a dispatcher
 // sends offers through, the notifier alerts tell people with) is provided into the
 // ServiceDirectory by type in open() and found there by the modules opened after it.
@@ -85,6 +90,16 @@ struct MqttRoute {
   std::function<void(const transport::Message&)> handler;
 };
 
+// A command-line verb of a module: `tidewire-cloud VERB ...`. `run` gets the parsed
+// options (the host's, every module's and its own; positionals()[0] is VERB) and the
+// store URLs, prints to stdout and errors to stderr, and returns the exit code.
+struct ModuleCommand {
+  std::string verb;
+  std::string usage;  // one line per form, for --help and errors
+  std::vector<OptionSpec> options;
+  std::function<int(const Config& config, const StoreFactory& stores)> run;
+};
+
 class CloudModule {
  public:
   virtual ~CloudModule() = default;
@@ -94,6 +109,7 @@ class CloudModule {
   // One line for --help and the start-up log.
   virtual std::string summary() const = 0;
   virtual std::vector<OptionSpec> options() const { return {}; }
+  virtual std::vector<ModuleCommand> commands() const { return {}; }
   // Whether it keeps a store of its own: the host then offers --<name>-store.
   virtual bool keeps_store() const { return true; }
   virtual Status check(const Config&) const { return {}; }

@@ -1,8 +1,11 @@
 #pragma once
 // What the host serves for every module, so no module owns the process's pages:
-//   GET /         an index: each module, its summary and its routes (GET ones linked)
-//   GET /metrics  Prometheus text, after every module's refresh_metrics()
-//   GET /healthz  CloudHealth: the broker connection and every module's health()
+//   GET /         an index: each module, its summary, its routes and who may call them
+//                 (operator)
+//   GET /metrics  Prometheus text, after every module's refresh_metrics() (operator or
+//                 a scraper's token of scope metrics)
+//   GET /healthz  CloudHealth: the broker connection and every module's health() (open:
+//                 load balancers and supervisors probe it without a credential)
 #include <functional>
 #include <string>
 #include <utility>
@@ -26,7 +29,7 @@ class OpsRoutes {
  private:
   struct Entry {
     CloudModule* module;
-    std::vector<std::pair<std::string, std::string>> routes;  // (method, pattern)
+    std::vector<http::RouteInfo> routes;
   };
   http::Response index() const;
   http::Response metrics();

@@ -13,6 +13,7 @@ enum class ErrorCode {
   kTooLarge,         // over a configured size limit
   kNotFound,
   kConflict,         // e.g. same idempotency key, different request
+  kForbidden,        // the caller is known but may not do this (HTTP 403)
   kUnavailable,      // peer not reachable / not connected yet
   kTimeout,
   kIo,               // disk or socket failure

@@ -27,6 +27,7 @@ struct ReplayOptions {
   int64_t until_s = 24 * 3600;
   int64_t drain_s = 3 * 3600;     // after the last order, wait at most this (day time) for open orders
   std::string cloud_url;          // "" = start a local stack
+  std::string cloud_token;        // with cloud_url: an API token with scope operator
   std::string site_host = "127.0.0.1";  // with cloud_url: the site broker riders connect to
   int site_port = 0;
   std::string site = "site-1";

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "http/http.hpp"
 #include "process/process.hpp"
 #include "tidewire/common/expected.hpp"
 
@@ -38,6 +39,11 @@ class Stack {
   int http_port() const { return http_port_; }
   std::string cloud_url() const;
   const StackOptions& options() const { return options_; }
+  // An operator token made with `tidewire-cloud token create` before the cloud started
+  // (also in run_dir/operator.token), and where to find the cloud with it.
+  const std::string& operator_token() const { return operator_token_; }
+  // A token for `principal` with `scopes` (comma-separated), made the same way.
+  Expected<std::string> make_token(const std::string& principal, const std::string& scopes);
 
   // Fault injection.
   void kill9_edge();
@@ -54,10 +60,12 @@ class Stack {
  private:
   Stack() = default;
   Status write_configs();
+  Status make_operator_token();
   std::string path(const std::string& name) const { return options_.run_dir + "/" + name; }
 
   StackOptions options_;
   int http_port_ = 0;
+  std::string operator_token_;
   process::LocalBrokerPtr cloud_broker_;
   process::LocalBrokerPtr site_broker_;
   process::ChildProcessPtr cloud_;
@@ -68,6 +76,9 @@ class Stack {
 struct HttpEndpoint {
   std::string host;
   int port = 0;
+  std::string token;  // bearer token sent with every request; "" = none
+  // "Authorization: Bearer <token>", or nothing without a token.
+  http::HeaderList auth() const;
 };
 // "http://HOST:PORT" (a trailing slash allowed); errors name `flag`.
 Expected<HttpEndpoint> parse_http_url(const std::string& url, const std::string& flag);

@@ -8,6 +8,7 @@
 
 #include "tidewire/common/expected.hpp"
 #include "tidewire/sim/fleet.hpp"
+#include "tidewire/sim/stack.hpp"
 
 namespace tidewire::sim {
 
@@ -25,8 +26,8 @@ struct VerifyReport {
   std::string to_json() const;
 };
 
-// host:port of the cloud's HTTP API.
-Expected<VerifyReport> verify_in_cloud(const std::string& host, int port, const std::vector<DeviceLedger>& ledgers);
+// Reads the events back from the cloud's HTTP API (with cloud.token: scope operator or installer).
+Expected<VerifyReport> verify_in_cloud(const HttpEndpoint& cloud, const std::vector<DeviceLedger>& ledgers);
 
 // Percentile of a sample (nearest rank); 0 for an empty sample. Sorts `values`.
 double percentile(std::vector<double>& values, double q);

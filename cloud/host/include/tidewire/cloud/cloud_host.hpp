@@ -30,8 +30,12 @@ class CloudHost {
   CloudHost(const CloudHost&) = delete;
   CloudHost& operator=(const CloudHost&) = delete;
 
-  // Every option of the host and of its modules, with their defaults.
-  Config make_config() const;
+  // Every option of the host and of its modules, with their defaults; `extra` appended.
+  Config make_config(std::vector<OptionSpec> extra = {}) const;
+
+  // `tidewire-cloud VERB ...` for a verb some module offers (ModuleCommand): parses argv,
+  // runs it and returns its exit code. -1 when argv[1] is no module's verb (serve instead).
+  int run_command(int argc, char** argv) const;
   // Ranges, names and the modules' own checks; kInvalidArgument naming the option.
   Status check(const Config& config) const;
 
@@ -48,12 +52,16 @@ class CloudHost {
   // The names of the modules this process runs (after start()).
   std::vector<std::string> running() const;
   MetricsRegistry& metrics();
+  // Every HTTP route served, with who may call it (after start()): for the route walk.
+  std::vector<http::RouteInfo> routes() const;
   // Runs one round of housekeeping now (what run() does every second).
   void tick();
 
   struct Parts;
 
  private:
+  Expected<StoreFactory> make_stores(const Config& config) const;
+
   std::vector<CloudModulePtr> modules_;
   std::unique_ptr<Parts> parts_;
 };
