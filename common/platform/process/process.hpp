@@ -55,6 +55,13 @@ class LocalBroker {
     std::string mosquitto_path;     // "" = search /usr/sbin, /usr/bin, PATH
     int max_inflight_messages = 1000;
     int max_queued_messages = 100000;
+    // A TLS listener (PEM files; throwaway_ca.hpp makes a set); all empty = plain TCP.
+    std::string tls_ca_file;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // Mutual TLS: a client must present a certificate signed by tls_ca_file, and its
+    // common name becomes the client's user name (use_identity_as_username).
+    bool require_client_certificate = false;
   };
   static Expected<std::unique_ptr<LocalBroker>> start(const Options& options);
   ~LocalBroker();

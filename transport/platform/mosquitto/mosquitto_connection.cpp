@@ -86,6 +86,15 @@ Status MosquittoClient::Impl::configure(mosquitto* m, const ConnectOptions& o) {
     int rc = mosquitto_username_pw_set(m, o.username.c_str(), o.password.empty() ? nullptr : o.password.c_str());
     if (rc != MOSQ_ERR_SUCCESS) return mosq_error(rc, "username");
   }
+  if (o.uses_tls()) {
+    auto file_or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+    int rc = mosquitto_tls_set(m, o.tls.ca_file.c_str(), nullptr, file_or_null(o.tls.cert_file),
+                               file_or_null(o.tls.key_file), nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) return mosq_error(rc, "tls files (ca, cert, key: readable PEM?)");
+    // Verify the broker's certificate chain and its name; TLS 1.2 at least.
+    rc = mosquitto_tls_opts_set(m, 1, "tlsv1.2", nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) return mosq_error(rc, "tls options");
+  }
   mosquitto_connect_callback_set(m, &Impl::on_connect_cb);
   mosquitto_disconnect_callback_set(m, &Impl::on_disconnect_cb);
   mosquitto_publish_callback_set(m, &Impl::on_publish_cb);

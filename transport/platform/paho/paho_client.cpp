@@ -49,7 +49,10 @@ Status PahoClient::Impl::connect(const ConnectOptions& o) {
   if (o.will && (o.will->topic.empty() || o.will->qos < 0 || o.will->qos > 1)) {
     return invalid("will needs a topic and qos 0 or 1");
   }
-  std::string uri = "tcp://" + o.host + ":" + std::to_string(o.port);
+  if (!o.uses_tls() && (!o.tls.cert_file.empty() || !o.tls.key_file.empty())) {
+    return invalid("a client certificate needs tls.ca_file too");
+  }
+  std::string uri = (o.uses_tls() ? "ssl://" : "tcp://") + o.host + ":" + std::to_string(o.port);
   std::shared_ptr<mqtt::async_client> client;
   mqtt::connect_options opts;
   try {
@@ -69,6 +72,18 @@ Status PahoClient::Impl::connect(const ConnectOptions& o) {
                        .max_inflight(o.max_inflight);
     if (!o.username.empty()) builder.user_name(o.username).password(o.password);
     if (o.will) builder.will(mqtt::will_options(o.will->topic, o.will->payload, o.will->qos, o.will->retain));
+    if (o.uses_tls()) {
+      // Verify the broker's chain (server cert auth) and that its name matches the host.
+      auto ssl = mqtt::ssl_options_builder()
+                     .trust_store(o.tls.ca_file)
+                     .enable_server_cert_auth(true)
+                     .verify(true)
+                     .ssl_version(MQTT_SSL_VERSION_TLS_1_2)
+                     .finalize();
+      if (!o.tls.cert_file.empty()) ssl.set_key_store(o.tls.cert_file);
+      if (!o.tls.key_file.empty()) ssl.set_private_key(o.tls.key_file);
+      builder.ssl(std::move(ssl));
+    }
     opts = builder.finalize();
   } catch (const mqtt::exception& e) {
     return paho_error(e, "mqtt connect to " + uri);

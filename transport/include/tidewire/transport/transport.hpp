@@ -53,6 +53,16 @@ struct ConnectOptions {
   // Linux): the cloud, the edge, push apps. Off (the default) for a device's bursts of
   // events, where coalescing packets is worth more on a metered link (docs/decisions.md).
   bool tcp_nodelay = false;
+  // TLS, on when `ca_file` is set: the broker must present a certificate signed by that CA
+  // whose name matches `host`. With `cert_file` and `key_file` the client proves who it is
+  // too (mutual TLS; a broker with use_identity_as_username takes the certificate's
+  // common name as the user name). docs/security.md.
+  struct Tls {
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+  } tls;
+  bool uses_tls() const { return !tls.ca_file.empty(); }
 };
 
 class Transport {
