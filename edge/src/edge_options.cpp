@@ -6,6 +6,7 @@
 
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
+#include "tidewire/transport/tls_options.hpp"
 
 namespace tidewire::edge {
 namespace {
@@ -56,6 +57,9 @@ std::vector<OptionSpec> edge_option_specs() {
       {"summary-interval-s", T::kInt, "30", "log a one-line metrics summary this often (0 = never)"},
       {"log-level", T::kString, "info", "debug, info, warn or error"},
   };
+  for (const auto& [prefix, what] : {std::pair{"site-", "site broker"}, std::pair{"cloud-", "cloud broker"}}) {
+    for (auto& spec : transport::tls_option_specs(prefix, what)) specs.push_back(std::move(spec));
+  }
   // Replays run the whole stack on one scaled clock (docs/architecture.md, "Time").
   for (auto& spec : clock_option_specs()) specs.push_back(std::move(spec));
   return specs;
@@ -103,6 +107,12 @@ Expected<EdgeSettings> edge_settings(const Config& c) {
   s.site_password = c.str("site-password");
   s.cloud_username = c.str("cloud-username");
   s.cloud_password = c.str("cloud-password");
+  auto site_tls = transport::tls_from_config(c, "site-");
+  if (!site_tls) return site_tls.error();
+  s.site_tls = *site_tls;
+  auto cloud_tls = transport::tls_from_config(c, "cloud-");
+  if (!cloud_tls) return cloud_tls.error();
+  s.cloud_tls = *cloud_tls;
 
   s.spool_path = c.str("spool-path");
   if (s.spool_path.empty()) return bad("spool-path", "must not be empty");

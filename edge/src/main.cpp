@@ -30,13 +30,15 @@ int fail(const std::string& message, int code) {
 }
 
 transport::ConnectOptions connect_options(const std::string& host, int port, const std::string& client_id,
-                                          const std::string& user, const std::string& password) {
+                                          const std::string& user, const std::string& password,
+                                          const transport::ConnectOptions::Tls& tls) {
   transport::ConnectOptions o;
   o.host = host;
   o.port = port;
   o.client_id = client_id;
   o.username = user;
   o.password = password;
+  o.tls = tls;
   o.keepalive_s = 30;
   o.reconnect_min_ms = 500;
   o.reconnect_max_ms = 30'000;
@@ -128,9 +130,9 @@ int main(int argc, char** argv) {
 
   auto started = host.start(
       connect_options(settings->site_host, settings->site_port, "tw-edge-" + r.edge_id + "-site",
-                      settings->site_username, settings->site_password),
+                      settings->site_username, settings->site_password, settings->site_tls),
       connect_options(settings->cloud_host, settings->cloud_port, "tw-edge-" + r.edge_id + "-cloud",
-                      settings->cloud_username, settings->cloud_password));
+                      settings->cloud_username, settings->cloud_password, settings->cloud_tls));
   if (!started) return fail(started.error().describe(), 1);
   TW_INFO(kLog, "edge " << r.edge_id << " running: site broker " << settings->site_host << ":" << settings->site_port
                         << ", cloud broker " << settings->cloud_host << ":" << settings->cloud_port << ", spool "

@@ -2,6 +2,7 @@
 
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/protocols/topics.hpp"
+#include "tidewire/transport/tls_options.hpp"
 #include "tidewire/transport/transport.hpp"
 
 namespace tidewire::firmware {
@@ -66,6 +67,7 @@ Config make_agent_config(const AgentBuild& build) {
        "board rider: Unix socket a local UI connects to for dispatch offers (empty = none: offers declined)"},
       {"seed", Type::kInt, "0", "seed of the agent's random numbers, e.g. reconnect jitter (0 = from the OS)"},
   };
+  for (auto& spec : transport::tls_option_specs("", "site broker")) specs.push_back(std::move(spec));
   for (const auto& extra : build.extra_hals) specs.insert(specs.end(), extra.options.begin(), extra.options.end());
   return Config(build.program,
                 "The Tidewire device agent: publishes a board's status, events and command results to its site "
@@ -120,6 +122,9 @@ Expected<AgentOptions> agent_options_from(const Config& c, const AgentBuild& bui
   connect.port = static_cast<int>(c.integer("broker-port"));
   connect.username = c.str("username");
   connect.password = c.str("password");
+  auto tls = transport::tls_from_config(c, "");
+  if (!tls) return tls.error();
+  connect.tls = *tls;
   connect.keepalive_s = static_cast<int>(c.integer("keepalive-s"));
   connect.max_inflight = static_cast<int>(c.integer("max-inflight"));
   connect.reconnect_min_ms = c.integer("reconnect-min-ms");

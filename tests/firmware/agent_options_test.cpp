@@ -125,6 +125,9 @@ TEST(AgentOptions, ErrorsNameTheOptionAndTheFix) {
       {with({"--state-dir="}), "--state-dir"},
       {with({"--no-such-flag", "1"}), "unknown option"},
       {with({"stray"}), "unexpected argument 'stray'"},
+      {with({"--tls-ca", "/nonexistent/ca.crt"}), "--tls-ca: cannot read /nonexistent/ca.crt"},
+      {with({"--tls-cert", "/etc/hostname", "--tls-key", "/etc/hostname"}), "--tls-cert needs --tls-ca"},
+      {with({"--tls-ca", "/etc/hostname", "--tls-cert", "/etc/hostname"}), "--tls-cert and --tls-key go together"},
   };
   for (const auto& c : cases) {
     auto o = parse(c.args);

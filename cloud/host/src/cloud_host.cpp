@@ -13,6 +13,7 @@
 #include "tidewire/common/shutdown.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/transport/paho_client.hpp"
+#include "tidewire/transport/tls_options.hpp"
 
 namespace tidewire::cloud {
 namespace {
@@ -151,6 +152,9 @@ Config CloudHost::make_config(std::vector<OptionSpec> extra) const {
       {"mqtt-client-id", T::kString, "tidewire-cloud", "MQTT client id (unique per cloud instance)"},
       {"mqtt-username", T::kString, "", "MQTT user name, if the broker requires one"},
       {"mqtt-password", T::kString, "", "MQTT password (prefer a --config file readable only by the service)"},
+      {"mqtt-tls-ca", T::kString, "", "PEM file of the CA that signed the cloud broker's certificate: TLS on (empty = plain TCP)"},
+      {"mqtt-tls-cert", T::kString, "", "PEM client certificate for mutual TLS with the cloud broker (empty = none)"},
+      {"mqtt-tls-key", T::kString, "", "PEM private key of --mqtt-tls-cert (keep it mode 0600)"},
       {"store", T::kString, "",
        "where the modules keep their data, as a URL: sqlite:///abs/path.db or sqlite:relative.db "
        "(empty = sqlite:<--db-path>)"},
@@ -210,6 +214,7 @@ Status CloudHost::check(const Config& c) const {
     if (auto st = m->check(c); !st) return st;
   }
   if (auto clock = make_clock(c); !clock) return clock.error();
+  if (auto tls = transport::tls_from_config(c, "mqtt-"); !tls) return tls.error();
   if (!c.positionals().empty()) {
     return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + c.positionals()[0] + "'");
   }
@@ -273,6 +278,9 @@ Status CloudHost::start(const Config& config) {
   connect.client_id = config.str("mqtt-client-id");
   connect.username = config.str("mqtt-username");
   connect.password = config.str("mqtt-password");
+  auto tls = transport::tls_from_config(config, "mqtt-");
+  if (!tls) return tls.error();
+  connect.tls = *tls;
   connect.tcp_nodelay = true;  // notifications, offers and commands are waited for
   if (auto st = p.mqtt->connect(connect); !st) {
     return make_error(st.error().code, st.error().message + " (check --mqtt-host and --mqtt-port)");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tidewire/common/config.hpp"
+#include "tidewire/transport/transport.hpp"
 #include "tidewire/edge/relay.hpp"
 #include "tidewire/edge/relay_host.hpp"
 
@@ -20,6 +21,7 @@ struct EdgeSettings {
   int cloud_port = 1884;
   std::string site_username, site_password;
   std::string cloud_username, cloud_password;
+  transport::ConnectOptions::Tls site_tls, cloud_tls;  // TLS per broker (on when the CA is set)
   std::string spool_path;
   uint64_t spool_max_bytes = 0;
   std::string log_level;
