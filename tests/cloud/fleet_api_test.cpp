@@ -67,7 +67,9 @@ class FleetApiTest : public ::testing::Test {
     api_ = std::make_unique<FleetApi>(*registry_, metrics_);
     command_api_ = std::make_unique<CommandApi>(*registry_, *commands_, metrics_);
     apis_ = std::make_unique<FleetAndCommandsApis>(*registry_, *api_, *command_api_);
-    ops_ = std::make_unique<OpsRoutes>(metrics_, [this] { return transport_.is_connected(); });
+    ops_ = std::make_unique<OpsRoutes>(
+        metrics_, [this] { return transport_.is_connected(); },
+        [this] { return transport::describe(transport_.refused_subscriptions()); });
     http::Router router;
     ASSERT_TRUE(ops_->install_module(*apis_, router).ok());
     ASSERT_TRUE(ops_->install(router).ok());
@@ -262,6 +264,7 @@ TEST_F(FleetApiTest, BadCommandBodiesAreExplained) {
   expect_error(call("POST", "/v1/devices/p1/commands", ""), 400, "CommandRequest");
   expect_error(call("POST", "/v1/devices/p1/commands", R"({"name":""})"), 400, "command name");
   expect_error(call("POST", "/v1/devices/ghost/commands", R"({"name":"reboot"})"), 404, "ghost");
+
   auto huge = call("POST", "/v1/devices/p1/commands", std::string(200 * 1024, ' '));
   EXPECT_EQ(huge.status, 413);
   EXPECT_TRUE(transport_.sent_on(*topics::edge_topic("edge-a", topics::EdgeChannel::kCommand)).empty());
@@ -318,6 +321,21 @@ TEST_F(FleetApiTest, HealthzFollowsTheBrokerConnection) {
   auto down = call("GET", "/healthz");
   EXPECT_EQ(down.status, 503);
   EXPECT_NE(down.body.find("\"status\":\"unavailable\""), std::string::npos);
+}
+
+// As CloudHost wires it: a subscription the broker refused or downgraded makes the cloud
+// not ready, naming the filter and the SUBACK code, though the connection is up.
+TEST_F(FleetApiTest, HealthzReportsRefusedSubscriptionsAsUnavailable) {
+  transport_.refused = {{"tw/v1/edge/+/batch", 1, transport::kSubackFailure}, {"tw/v1/push/+/receipt", 1, 0}};
+  auto res = call("GET", "/healthz");
+  EXPECT_EQ(res.status, 503);
+  EXPECT_NE(res.body.find("\"status\":\"unavailable\""), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("connected; subscriptions refused: tw/v1/edge/+/batch (SUBACK 0x80 for QoS 1), "
+                          "tw/v1/push/+/receipt (SUBACK 0x00 for QoS 1)"),
+            std::string::npos)
+      << res.body;
+  transport_.refused.clear();
+  EXPECT_EQ(call("GET", "/healthz").status, 200);
 }
 
 TEST_F(FleetApiTest, SilentDevicesTurnOfflineInTheApi) {

@@ -55,6 +55,8 @@ class LocalBroker {
     std::string mosquitto_path;     // "" = search /usr/sbin, /usr/bin, PATH
     int max_inflight_messages = 1000;
     int max_queued_messages = 100000;
+    // Free text appended to the generated mosquitto.conf (tests: a plugin, max_qos, ...).
+    std::string extra_config;
   };
   static Expected<std::unique_ptr<LocalBroker>> start(const Options& options);
   ~LocalBroker();

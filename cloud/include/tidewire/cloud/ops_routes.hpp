@@ -3,6 +3,9 @@
 //   GET /         an index: each module, its summary and its routes (GET ones linked)
 //   GET /metrics  Prometheus text, after every module's refresh_metrics()
 //   GET /healthz  CloudHealth: the broker connection and every module's health()
+//                 `mqtt` is "connected", "disconnected", or, when the broker refused or
+//                 downgraded a subscription, "connected; subscriptions refused: ..."
+//                 naming each filter and its SUBACK code; anything but "connected" is 503
 #include <functional>
 #include <string>
 #include <utility>
@@ -16,7 +19,10 @@ namespace tidewire::cloud {
 
 class OpsRoutes {
  public:
-  OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected);
+  // `mqtt_problem`: "" while every subscription stands as asked, else what the broker
+  // refused (optional).
+  OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected,
+            std::function<std::string()> mqtt_problem = {});
 
   // Installs the module's routes into `router`, noting them for the index.
   Status install_module(CloudModule& module, http::Router& router);
@@ -34,6 +40,7 @@ class OpsRoutes {
 
   MetricsRegistry& metrics_;
   std::function<bool()> mqtt_connected_;
+  std::function<std::string()> mqtt_problem_;
   Gauge& mqtt_gauge_;
   std::vector<Entry> entries_;
 };
