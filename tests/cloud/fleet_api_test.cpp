@@ -192,7 +192,7 @@ TEST_F(FleetApiTest, BadQueryValuesAre400WithTheAllowedValues) {
   expect_error(call("GET", "/v1/devices?online=maybe"), 400, "true or false");
   expect_error(call("GET", "/v1/devices?page_size=0"), 400, "from 1 to 1000");
   expect_error(call("GET", "/v1/devices?page_size=abc"), 400, "from 1 to 1000");
-  expect_error(call("GET", "/v1/devices?site=bad/site"), 400, "[A-Za-z0-9_.-]");
+  expect_error(call("GET", "/v1/devices?site=bad/site"), 400, "[A-Za-z0-9_-]");
   expect_error(call("GET", "/v1/devices?page_token=%21%21"), 400, "page_token");
   expect_error(call("GET", "/v1/devices?knd=poster"), 400, "unknown query parameter 'knd'");
   expect_error(call("GET", "/v1/devices/p1/events?limit=5000"), 400, "limit");
@@ -264,10 +264,16 @@ TEST_F(FleetApiTest, BadCommandBodiesAreExplained) {
   expect_error(call("POST", "/v1/devices/p1/commands", ""), 400, "CommandRequest");
   expect_error(call("POST", "/v1/devices/p1/commands", R"({"name":""})"), 400, "command name");
   expect_error(call("POST", "/v1/devices/ghost/commands", R"({"name":"reboot"})"), 404, "ghost");
+  // The device id goes into its cmd topic, where NATS and RabbitMQ cannot carry a '.'.
+  auto dotted = call("POST", "/v1/devices/p.1/commands", R"({"name":"reboot"})");
+  expect_error(dotted, 400, "device id 'p.1' must be 1-64 characters of [A-Za-z0-9_-] (no '.'");
+  tidewire::testing::expect_error_body(dotted, 400, "invalid_device_id");
 
   auto huge = call("POST", "/v1/devices/p1/commands", std::string(200 * 1024, ' '));
   EXPECT_EQ(huge.status, 413);
   EXPECT_TRUE(transport_.sent_on(*topics::edge_topic("edge-a", topics::EdgeChannel::kCommand)).empty());
+  // Command names never travel in a topic and keep their dots.
+  EXPECT_EQ(call("POST", "/v1/devices/p1/commands", R"({"name":"display.refresh"})").status, 201);
 }
 
 TEST_F(FleetApiTest, UnknownRouteIs404AndWrongMethodIs405) {

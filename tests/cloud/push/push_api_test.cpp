@@ -78,6 +78,21 @@ TEST_F(PushApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
       "idempotency_conflict");
 }
 
+// A recipient id is a topic level (tw/v1/push/{recipient}/inbox): NATS refused `rider.43`
+// and dropped the cloud's connection on every send; it is refused at registration now.
+TEST_F(PushApiTest, RecipientIdsWithADotAreRefusedNamingTheRule) {
+  using tidewire::testing::expect_error_body;
+  auto res = call("PUT", "/v1/recipients/rider.43", R"({"kind":"RECIPIENT_KIND_RIDER"})");
+  expect_error_body(res, 400, "invalid_recipient_id");
+  EXPECT_NE(res.body.find("'rider.43' must be 1-64 characters of [A-Za-z0-9_-] (no '.'"), std::string::npos)
+      << res.body;
+  auto push = call("POST", "/v1/push", R"({"recipient_ids":["rider.43"],"title":"t","body":"b"})");
+  expect_error_body(push, 400, "invalid_recipient_id");
+  // Tags never travel in a topic and keep their dots.
+  EXPECT_EQ(call("PUT", "/v1/recipients/rider-43", R"({"kind":"RECIPIENT_KIND_RIDER","tags":["city.sh"]})").status,
+            201);
+}
+
 TEST_F(PushApiTest, CountsAreJsonNumbers) {
   ASSERT_EQ(call("PUT", "/v1/recipients/rider-1", R"({"kind":"RECIPIENT_KIND_RIDER"})").status, 201);
   auto accepted = call("POST", "/v1/push", kPush);
