@@ -113,6 +113,10 @@ void PushService::reject(const char* where, const char* reason) {
   metrics_.rejected(where, reason);
 }
 
+Status WebhookPoster::check_url(const std::string& url) {
+  return WebhookSender::validate_url(url);
+}
+
 Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::string& id, v1::Recipient body) {
   if (!topics::valid_id(id)) return invalid("invalid_recipient_id", "'" + id + "' must be " + topics::kIdRule);
   if (!body.recipient_id().empty() && body.recipient_id() != id) {
@@ -125,8 +129,10 @@ Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::s
   }
   if (auto st = check_tags(body.tags()); !st) return st.error();
   if (!body.webhook_url().empty()) {
-    if (auto st = WebhookSender::validate_url(body.webhook_url()); !st) {
-      return invalid("invalid_webhook_url", st.error().message);
+    Status st = webhooks_ ? webhooks_->check_url(body.webhook_url()) : WebhookSender::validate_url(body.webhook_url());
+    if (!st) {
+      bool refused = st.error().reason == "webhook_target_refused";
+      return invalid(refused ? "webhook_target_refused" : "invalid_webhook_url", st.error().message);
     }
   }
   std::lock_guard lock(mu_);

@@ -93,6 +93,29 @@ TEST_F(PushApiTest, RecipientIdsWithADotAreRefusedNamingTheRule) {
             201);
 }
 
+// Server-side request forgery: without an operator's allow-list, a webhook may not point
+// at this machine, the metadata service or a private network.
+TEST_F(PushApiTest, InternalWebhookTargetsAreRefusedAtRegistration) {
+  using tidewire::testing::expect_error_body;
+  for (const char* url : {"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://169.254.169.254/latest",
+                          "http://10.0.0.5/x", "http://[::1]:9000/", "http://[::ffff:127.0.0.1]/", "http://127.1/",
+                          "http://2130706433/", "http://0.0.0.0/", "http://100.64.1.1/", "http://foo.localhost/"}) {
+    SCOPED_TRACE(url);
+    auto res = call("PUT", "/v1/recipients/hook-1",
+                    std::string(R"({"kind":"RECIPIENT_KIND_OPERATOR","webhook_url":")") + url + R"("})");
+    expect_error_body(res, 400, "webhook_target_refused");
+    EXPECT_NE(res.body.find("push-webhook-allow"), std::string::npos) << res.body;
+  }
+  auto metadata = call("PUT", "/v1/recipients/hook-1",
+                       R"({"kind":"RECIPIENT_KIND_OPERATOR","webhook_url":"http://169.254.169.254/latest"})");
+  EXPECT_NE(metadata.body.find("169.254.169.254 is a link_local address"), std::string::npos) << metadata.body;
+  EXPECT_EQ(call("GET", "/v1/recipients/hook-1").status, 404);
+  EXPECT_EQ(call("PUT", "/v1/recipients/hook-1",
+                 R"({"kind":"RECIPIENT_KIND_OPERATOR","webhook_url":"http://hooks.example.com/in"})")
+                .status,
+            201);
+}
+
 TEST_F(PushApiTest, CountsAreJsonNumbers) {
   ASSERT_EQ(call("PUT", "/v1/recipients/rider-1", R"({"kind":"RECIPIENT_KIND_RIDER"})").status, 201);
   auto accepted = call("POST", "/v1/push", kPush);
