@@ -59,9 +59,9 @@ CommandService::CommandService(FleetRegistry& registry, transport::Transport& tr
       options_(options) {}
 
 Status CommandService::validate(const v1::CommandRequest& req, const std::string& key) const {
-  if (req.name().empty() || req.name().size() > options_.max_name_bytes || !topics::valid_id(req.name())) {
+  if (req.name().empty() || req.name().size() > options_.max_name_bytes || !topics::valid_name(req.name())) {
     return invalid("invalid_command_name", "command name must be 1-" + std::to_string(options_.max_name_bytes) +
-                                               " characters of [A-Za-z0-9_.-], e.g. \"reboot\"");
+                                               " characters of [A-Za-z0-9_.-], e.g. \"reboot\" or \"dispatch.offer\"");
   }
   if (static_cast<size_t>(req.args_size()) > options_.max_args) {
     return invalid("invalid_args", "at most " + std::to_string(options_.max_args) + " args per command, got " +
@@ -98,6 +98,10 @@ std::string CommandService::new_command_id() {
 Expected<CommandService::Created> CommandService::create(const std::string& device_id,
                                                          const v1::CommandRequest& request,
                                                          const std::string& idempotency_key) {
+  // The id goes into the device's cmd topic: a '.' or a wildcard could never be delivered.
+  if (!topics::valid_id(device_id)) {
+    return invalid("invalid_device_id", "device id '" + device_id.substr(0, 64) + "' must be " + topics::kIdRule);
+  }
   if (auto st = validate(request, idempotency_key); !st) return st.error();
   auto device = registry_.device(device_id);
   if (!device) {

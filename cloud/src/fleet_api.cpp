@@ -91,7 +91,7 @@ http::Response FleetApi::list_devices(const http::Request& req) {
   if (req.has_query("site")) {
     const auto& site = req.query.at("site");
     if (!topics::valid_id(site)) {
-      return http_json::error(bad_query("site must be 1-64 characters of [A-Za-z0-9_.-]"));
+      return http_json::error(bad_query(std::string("site must be ") + topics::kIdRule));
     }
     q.site = site;
   }

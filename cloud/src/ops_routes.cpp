@@ -23,9 +23,11 @@ std::string html_escaped(const std::string& text) {
 
 }  // namespace
 
-OpsRoutes::OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected)
+OpsRoutes::OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected,
+                     std::function<std::string()> mqtt_problem)
     : metrics_(metrics),
       mqtt_connected_(std::move(mqtt_connected)),
+      mqtt_problem_(std::move(mqtt_problem)),
       mqtt_gauge_(metrics.gauge("tw_cloud_mqtt_connected", "1 while connected to the cloud broker")) {}
 
 Status OpsRoutes::install_module(CloudModule& module, http::Router& router) {
@@ -81,6 +83,12 @@ http::Response OpsRoutes::healthz() {
   v1::CloudHealth health;
   bool ok = mqtt_connected_();
   health.set_mqtt(ok ? "connected" : "disconnected");
+  // A refused subscription means a module never hears its topics: not ready, whatever
+  // the connection says (a broker ACL or a cluster that cannot express the filter).
+  if (std::string problem = mqtt_problem_ ? mqtt_problem_() : ""; !problem.empty()) {
+    health.set_mqtt(health.mqtt() + "; subscriptions refused: " + problem);
+    ok = false;
+  }
   for (const auto& e : entries_) {
     auto st = e.module->health();
     (*health.mutable_modules())[e.module->name()] = st ? "ok" : st.error().message;

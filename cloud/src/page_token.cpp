@@ -61,7 +61,7 @@ std::string page_token(const std::string& last_device_id) {
 Expected<std::string> parse_page_token(const std::string& token) {
   std::string raw;
   if (!unbase64url(token, raw) || raw.rfind(kTokenPrefix, 0) != 0 ||
-      !topics::valid_id(std::string_view(raw).substr(kTokenPrefix.size()))) {
+      !topics::valid_name(std::string_view(raw).substr(kTokenPrefix.size()))) {
     return make_error(ErrorCode::kInvalidArgument,
                       "page_token is not one this server issued; pass next_page_token from the previous page, or "
                       "omit it to start from the first page",

@@ -29,8 +29,8 @@ Expected<int64_t> in_range(const Config& c, const std::string& name, int64_t lo,
 
 std::vector<OptionSpec> edge_option_specs() {
   std::vector<OptionSpec> specs{
-      {"edge-id", T::kString, "", "this relay's id on the cloud broker, [A-Za-z0-9_.-]{1,64}; required"},
-      {"site", T::kString, "", "the site whose devices this relay serves, [A-Za-z0-9_.-]{1,64}; required"},
+      {"edge-id", T::kString, "", "this relay's id on the cloud broker, [A-Za-z0-9_-]{1,64} (no '.'); required"},
+      {"site", T::kString, "", "the site whose devices this relay serves, [A-Za-z0-9_-]{1,64} (no '.'); required"},
       {"site-host", T::kString, "127.0.0.1", "site MQTT broker host"},
       {"site-port", T::kInt, std::to_string(transport::kDefaultMqttPort), "site MQTT broker port"},
       {"site-username", T::kString, "", "site broker username (empty = anonymous)"},
@@ -40,7 +40,8 @@ std::vector<OptionSpec> edge_option_specs() {
       {"cloud-username", T::kString, "", "cloud broker username (empty = anonymous)"},
       {"cloud-password", T::kString, "", "cloud broker password (prefer the config file to the command line)"},
       {"spool-path", T::kString, "edge-spool.db", "SQLite spool file (created if missing)"},
-      {"spool-max-bytes", T::kString, "256MiB", "spool byte bound; over it rows are dropped LOW, NORMAL, HIGH, oldest first"},
+      {"spool-max-bytes", T::kString, "256MiB",
+       "spool byte bound; over it rows are dropped LOW, NORMAL, HIGH, oldest first"},
       {"spool-max-age-s", T::kInt, "604800", "rows older than this are dropped (seconds)"},
       {"batch-max-items", T::kInt, "500", "items per uplink batch"},
       {"batch-max-bytes", T::kString, "1MiB", "payload bytes per uplink batch, before compression"},
@@ -91,9 +92,10 @@ Expected<EdgeSettings> edge_settings(const Config& c) {
   r.edge_id = c.str("edge-id");
   r.site = c.str("site");
   if (r.edge_id.empty()) return bad("edge-id", "required (e.g. --edge-id gw-01)");
-  if (!topics::valid_id(r.edge_id)) return bad("edge-id", "'" + r.edge_id + "' must be 1-64 of [A-Za-z0-9_.-]");
+  if (!topics::valid_id(r.edge_id))
+    return bad("edge-id", "'" + r.edge_id + "' must be " + std::string(topics::kIdRule));
   if (r.site.empty()) return bad("site", "required (e.g. --site mall-7)");
-  if (!topics::valid_id(r.site)) return bad("site", "'" + r.site + "' must be 1-64 of [A-Za-z0-9_.-]");
+  if (!topics::valid_id(r.site)) return bad("site", "'" + r.site + "' must be " + std::string(topics::kIdRule));
 
   s.site_host = c.str("site-host");
   s.cloud_host = c.str("cloud-host");

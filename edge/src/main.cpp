@@ -47,22 +47,39 @@ transport::ConnectOptions connect_options(const std::string& host, int port, con
 }
 
 #ifdef TW_EDGE_HAVE_HTTP
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
 Expected<http::ServerPtr> serve_metrics(const std::string& host, int port, MetricsRegistry& registry,
-                                       edge::EdgeMetrics& metrics) {
+                                        edge::EdgeMetrics& metrics, const transport::Transport& site,
+                                        const transport::Transport& cloud) {
   http::Router router;
   // Both open: the edge serves nothing else, on loopback unless told otherwise
   // (docs/security.md: an edge's metrics name devices, so keep metrics-host on loopback).
   (void)router.add("GET", "/metrics", http::Access::anyone(), [&registry](const http::Request&) {
     return http::Response::text(200, registry.render_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  (void)router.add("GET", "/healthz", http::Access::anyone(), [&metrics](const http::Request&) {
+  (void)router.add("GET", "/healthz", http::Access::anyone(), [&metrics, &site, &cloud](const http::Request&) {
     // Alive while the process runs; the broker links are reported, not judged, because a
-    // site gateway without its uplink is still doing its job (spooling).
-    std::string body = std::string("{\"status\":\"ok\",\"site_connected\":") +
-                       (metrics.site_connected.value() ? "true" : "false") + ",\"uplink_connected\":" +
-                       (metrics.uplink_connected.value() ? "true" : "false") +
-                       ",\"spool_rows\":" + std::to_string(metrics.spool_rows.value()) + "}";
-    return http::Response::json(200, body);
+    // site gateway without its uplink is still doing its job (spooling). A subscription a
+    // broker refused is judged: no reconnect will fix it (an ACL or a broker that cannot
+    // serve the filter), and the edge would never hear devices, acks or commands on it.
+    std::string refused_site = transport::describe(site.refused_subscriptions());
+    std::string refused_cloud = transport::describe(cloud.refused_subscriptions());
+    bool ok = refused_site.empty() && refused_cloud.empty();
+    std::string body = std::string("{\"status\":") + (ok ? "\"ok\"" : "\"subscription_refused\"") +
+                       ",\"site_connected\":" + (metrics.site_connected.value() ? "true" : "false") +
+                       ",\"uplink_connected\":" + (metrics.uplink_connected.value() ? "true" : "false") +
+                       ",\"spool_rows\":" + std::to_string(metrics.spool_rows.value());
+    if (!refused_site.empty()) body += ",\"site_subscriptions_refused\":" + json_string(refused_site);
+    if (!refused_cloud.empty()) body += ",\"cloud_subscriptions_refused\":" + json_string(refused_cloud);
+    return http::Response::json(ok ? 200 : 503, body + "}");
   });
   http::ServerOptions options;
   options.host = host;
@@ -119,7 +136,7 @@ int main(int argc, char** argv) {
 #ifdef TW_EDGE_HAVE_HTTP
   http::ServerPtr metrics_server;
   if (settings->metrics_port > 0) {
-    auto server = serve_metrics(settings->metrics_host, settings->metrics_port, registry, metrics);
+    auto server = serve_metrics(settings->metrics_host, settings->metrics_port, registry, metrics, site, cloud);
     if (!server) return fail(server.error().describe() + " (choose another --metrics-port)", 1);
     metrics_server = std::move(*server);
     TW_INFO(kLog, "metrics on http://" << settings->metrics_host << ":" << metrics_server->port() << "/metrics");

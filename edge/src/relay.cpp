@@ -62,10 +62,10 @@ Relay::Relay(RelayOptions options, Spool& spool, transport::Transport& site, tra
 
 Status Relay::start() {
   if (!topics::valid_id(options_.edge_id)) {
-    return make_error(ErrorCode::kInvalidArgument, "edge id '" + options_.edge_id + "' is not [A-Za-z0-9_.-]{1,64}");
+    return make_error(ErrorCode::kInvalidArgument, "edge id '" + options_.edge_id + "' must be " + topics::kIdRule);
   }
   if (!topics::valid_id(options_.site)) {
-    return make_error(ErrorCode::kInvalidArgument, "site '" + options_.site + "' is not [A-Za-z0-9_.-]{1,64}");
+    return make_error(ErrorCode::kInvalidArgument, "site '" + options_.site + "' must be " + topics::kIdRule);
   }
   auto cursors = spool_.load_cursors();
   if (!cursors) return cursors.error().with_context("relay start");

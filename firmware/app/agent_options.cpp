@@ -34,8 +34,8 @@ Config make_agent_config(const AgentBuild& build) {
   for (const auto& extra : build.extra_hals) hals += " | " + extra.name + " (" + extra.help + ")";
   std::vector<OptionSpec> specs = {
       {"role", Type::kString, "", "device role: poster | rider | encoder (required)"},
-      {"device-id", Type::kString, "", "this device's id, 1-64 of [A-Za-z0-9_.-] (required)"},
-      {"site", Type::kString, "", "site id the device belongs to, 1-64 of [A-Za-z0-9_.-] (required)"},
+      {"device-id", Type::kString, "", "this device's id, 1-64 of [A-Za-z0-9_-] (no '.'; required)"},
+      {"site", Type::kString, "", "site id the device belongs to, 1-64 of [A-Za-z0-9_-] (no '.'; required)"},
       {"broker-host", Type::kString, "127.0.0.1", "site broker host"},
       {"broker-port", Type::kInt, std::to_string(transport::kDefaultMqttPort), "site broker port"},
       {"username", Type::kString, "", "MQTT username (empty: none)"},
@@ -87,12 +87,11 @@ Expected<AgentOptions> agent_options_from(const Config& c, const AgentBuild& bui
   if (!kind) return bad("--role=" + role + ": must be poster, rider or encoder");
   addr.kind = *kind;
   addr.device_id = c.str("device-id");
-  if (addr.device_id.empty()) return bad("--device-id is required (1-64 characters of A-Z a-z 0-9 _ . -)");
-  if (!topics::valid_id(addr.device_id))
-    return bad("--device-id=" + addr.device_id + ": use 1-64 characters of A-Z a-z 0-9 _ . -");
+  if (addr.device_id.empty()) return bad("--device-id is required (" + std::string(topics::kIdRule) + ")");
+  if (!topics::valid_id(addr.device_id)) return bad("--device-id=" + addr.device_id + ": use " + topics::kIdRule);
   addr.site = c.str("site");
-  if (addr.site.empty()) return bad("--site is required (1-64 characters of A-Z a-z 0-9 _ . -)");
-  if (!topics::valid_id(addr.site)) return bad("--site=" + addr.site + ": use 1-64 characters of A-Z a-z 0-9 _ . -");
+  if (addr.site.empty()) return bad("--site is required (" + std::string(topics::kIdRule) + ")");
+  if (!topics::valid_id(addr.site)) return bad("--site=" + addr.site + ": use " + topics::kIdRule);
 
   const Status checks[] = {
       in_range(c, "broker-port", 1, 65535),

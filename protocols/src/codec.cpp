@@ -59,8 +59,8 @@ std::string encode(const google::protobuf::MessageLite& message) {
 }
 
 Status validate_envelope(const v1::Envelope& e) {
-  if (!topics::valid_id(e.device_id())) return invalid("device_id missing or not [A-Za-z0-9_.-]{1,64}");
-  if (!topics::valid_id(e.site())) return invalid("site missing or not [A-Za-z0-9_.-]{1,64}");
+  if (!topics::valid_id(e.device_id())) return invalid(std::string("device_id missing or not ") + topics::kIdRule);
+  if (!topics::valid_id(e.site())) return invalid(std::string("site missing or not ") + topics::kIdRule);
   if (e.kind() == v1::DEVICE_KIND_UNSPECIFIED || !v1::DeviceKind_IsValid(e.kind())) return invalid("kind not set");
   switch (e.body_case()) {
     case v1::Envelope::kStatus: {

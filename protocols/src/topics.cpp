@@ -36,14 +36,24 @@ Error bad_topic(std::string_view topic, const std::string& why) {
 
 }  // namespace
 
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdLength || id == "." || id == "..") return false;
+namespace {
+bool valid_chars(std::string_view id, bool allow_dot) {
+  if (id.empty() || id.size() > kMaxIdLength) return false;
   for (char c : id) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              (allow_dot && c == '.');
     if (!ok) return false;
   }
   return true;
+}
+}  // namespace
+
+bool valid_id(std::string_view id) {
+  return valid_chars(id, false);
+}
+
+bool valid_name(std::string_view name) {
+  return name != "." && name != ".." && valid_chars(name, true);
 }
 
 const char* kind_name(v1::DeviceKind kind) {

@@ -53,13 +53,14 @@ int cmd_app(int argc, char** argv) {
     return 2;
   }
   if (one && !topics::valid_id(recipient)) {
-    std::cerr << "tidewire-sim: --recipient must be 1-64 characters of [A-Za-z0-9_.-]\n";
+    std::cerr << "tidewire-sim: --recipient must be " << topics::kIdRule << "\n";
     return 2;
   }
   // PREFIX-NNNNN must itself be a valid id.
   if (!one && (apps > 1'000'000 || !topics::valid_id(config.str("id-prefix") + "-00000"))) {
-    std::cerr << "tidewire-sim: --apps must be at most 1000000 and --id-prefix at most 58 characters of "
-                 "[A-Za-z0-9_.-]\n";
+    std::cerr << "tidewire-sim: --apps must be at most 1000000 and --id-prefix at most 58 characters; ids are "
+                 "PREFIX-NNNNN, "
+              << topics::kIdRule << "\n";
     return 2;
   }
   double open_probability = config.flag("open") ? 1.0 : config.real("open-probability");

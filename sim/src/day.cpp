@@ -12,6 +12,7 @@
 
 #include "tidewire/common/random.hpp"
 #include "tidewire/dispatch/geo.hpp"
+#include "tidewire/protocols/topics.hpp"
 
 namespace tidewire::sim {
 namespace {
@@ -256,7 +257,8 @@ Expected<std::vector<DayRider>> read_riders_csv(const std::string& path) {
   auto st = read_csv(path, kRidersHeader, 5, [&](const std::vector<std::string>& c) -> std::string {
     DayRider r;
     r.id = c[0];
-    if (!valid_id(r.id)) return "rider_id '" + r.id + "' must be 1-64 of [A-Za-z0-9_.-]";
+    // A rider id is the rider terminal's device id: it travels in topics.
+    if (!topics::valid_id(r.id)) return "rider_id '" + r.id + "' must be " + topics::kIdRule;
     if (!ids.insert(r.id).second) return "rider_id '" + r.id + "' repeats an earlier row";
     if (auto why = check_point(c[1], c[2], r.lat, r.lon, "position"); !why.empty()) return why;
     if (!parse_seconds(c[3], r.on_s)) return "on_s must be whole seconds 0..604800";

@@ -48,6 +48,15 @@ auto Fleet::on_loop(Fn fn) {
 }
 
 Status Fleet::start() {
+  // Both go into every device's topics (tw/v1/site/{site}/{kind}/{PREFIX-KIND-NNNNN}/...).
+  if (!topics::valid_id(options_.site)) {
+    return make_error(ErrorCode::kInvalidArgument, "--site '" + options_.site + "' must be " + topics::kIdRule);
+  }
+  if (!topics::valid_id(options_.id_prefix + "-encoder-00000")) {
+    return make_error(ErrorCode::kInvalidArgument, "--id-prefix '" + options_.id_prefix +
+                                                       "': device ids are PREFIX-KIND-NNNNN, which must be " +
+                                                       topics::kIdRule + " (so the prefix is at most 50 characters)");
+  }
   transport::MosquittoLoop::Options lo;
   lo.metrics = &metrics_;
   loop_ = std::make_unique<transport::MosquittoLoop>(lo);

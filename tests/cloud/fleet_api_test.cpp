@@ -68,7 +68,9 @@ class FleetApiTest : public ::testing::Test {
     api_ = std::make_unique<FleetApi>(*registry_, metrics_);
     command_api_ = std::make_unique<CommandApi>(*registry_, *commands_, metrics_);
     apis_ = std::make_unique<FleetAndCommandsApis>(*registry_, *api_, *command_api_);
-    ops_ = std::make_unique<OpsRoutes>(metrics_, [this] { return transport_.is_connected(); });
+    ops_ = std::make_unique<OpsRoutes>(
+        metrics_, [this] { return transport_.is_connected(); },
+        [this] { return transport::describe(transport_.refused_subscriptions()); });
     http::Router router;
     gate_ = ::tidewire::testing::admit_all(router);
     ASSERT_TRUE(ops_->install_module(*apis_, router).ok());
@@ -193,7 +195,7 @@ TEST_F(FleetApiTest, BadQueryValuesAre400WithTheAllowedValues) {
   expect_error(call("GET", "/v1/devices?online=maybe"), 400, "true or false");
   expect_error(call("GET", "/v1/devices?page_size=0"), 400, "from 1 to 1000");
   expect_error(call("GET", "/v1/devices?page_size=abc"), 400, "from 1 to 1000");
-  expect_error(call("GET", "/v1/devices?site=bad/site"), 400, "[A-Za-z0-9_.-]");
+  expect_error(call("GET", "/v1/devices?site=bad/site"), 400, "[A-Za-z0-9_-]");
   expect_error(call("GET", "/v1/devices?page_token=%21%21"), 400, "page_token");
   expect_error(call("GET", "/v1/devices?knd=poster"), 400, "unknown query parameter 'knd'");
   expect_error(call("GET", "/v1/devices/p1/events?limit=5000"), 400, "limit");
@@ -265,9 +267,16 @@ TEST_F(FleetApiTest, BadCommandBodiesAreExplained) {
   expect_error(call("POST", "/v1/devices/p1/commands", ""), 400, "CommandRequest");
   expect_error(call("POST", "/v1/devices/p1/commands", R"({"name":""})"), 400, "command name");
   expect_error(call("POST", "/v1/devices/ghost/commands", R"({"name":"reboot"})"), 404, "ghost");
+  // The device id goes into its cmd topic, where NATS and RabbitMQ cannot carry a '.'.
+  auto dotted = call("POST", "/v1/devices/p.1/commands", R"({"name":"reboot"})");
+  expect_error(dotted, 400, "device id 'p.1' must be 1-64 characters of [A-Za-z0-9_-] (no '.'");
+  tidewire::testing::expect_error_body(dotted, 400, "invalid_device_id");
+
   auto huge = call("POST", "/v1/devices/p1/commands", std::string(200 * 1024, ' '));
   EXPECT_EQ(huge.status, 413);
   EXPECT_TRUE(transport_.sent_on(*topics::edge_topic("edge-a", topics::EdgeChannel::kCommand)).empty());
+  // Command names never travel in a topic and keep their dots.
+  EXPECT_EQ(call("POST", "/v1/devices/p1/commands", R"({"name":"display.refresh"})").status, 201);
 }
 
 TEST_F(FleetApiTest, UnknownRouteIs404AndWrongMethodIs405) {
@@ -321,6 +330,21 @@ TEST_F(FleetApiTest, HealthzFollowsTheBrokerConnection) {
   auto down = call("GET", "/healthz");
   EXPECT_EQ(down.status, 503);
   EXPECT_NE(down.body.find("\"status\":\"unavailable\""), std::string::npos);
+}
+
+// As CloudHost wires it: a subscription the broker refused or downgraded makes the cloud
+// not ready, naming the filter and the SUBACK code, though the connection is up.
+TEST_F(FleetApiTest, HealthzReportsRefusedSubscriptionsAsUnavailable) {
+  transport_.refused = {{"tw/v1/edge/+/batch", 1, transport::kSubackFailure}, {"tw/v1/push/+/receipt", 1, 0}};
+  auto res = call("GET", "/healthz");
+  EXPECT_EQ(res.status, 503);
+  EXPECT_NE(res.body.find("\"status\":\"unavailable\""), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("connected; subscriptions refused: tw/v1/edge/+/batch (SUBACK 0x80 for QoS 1), "
+                          "tw/v1/push/+/receipt (SUBACK 0x00 for QoS 1)"),
+            std::string::npos)
+      << res.body;
+  transport_.refused.clear();
+  EXPECT_EQ(call("GET", "/healthz").status, 200);
 }
 
 TEST_F(FleetApiTest, SilentDevicesTurnOfflineInTheApi) {

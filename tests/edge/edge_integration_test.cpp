@@ -304,6 +304,57 @@ TEST_F(EdgeBinaryTest, KillNineLosesNothingThatWasAcked) {
   EXPECT_NE(edge_log().find("shutting down"), std::string::npos);
 }
 
+// A cloud broker that refuses the edge's subscriptions to its acks and commands (mosquitto's
+// dynamic-security plugin; an acl_file never refuses a SUBSCRIBE): the edge stays
+// connected, and /healthz says it is not ready, naming the filters and the SUBACK code.
+TEST_F(EdgeBinaryTest, ARefusedSubscriptionMakesHealthzAnError) {
+  std::string plugin = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
+  if (::access(plugin.c_str(), R_OK) != 0) GTEST_SKIP() << plugin << " not installed";
+  if (::access(binary().c_str(), X_OK) != 0) GTEST_SKIP() << binary() << " not built";
+  std::ofstream(dir.file("dynsec.json"))
+      << R"({"defaultACLAccess":{"publishClientSend":true,"publishClientReceive":true,"subscribe":true,)"
+      << R"("unsubscribe":true},"clients":[],"groups":[{"groupname":"anonymous","roles":[{"rolename":"r"}]}],)"
+      << R"("roles":[{"rolename":"r","acls":[{"acltype":"subscribePattern","topic":"tw/v1/edge/e1/#",)"
+      << R"("priority":0,"allow":false}]}],"anonymousGroup":"anonymous"})";
+  process::LocalBroker::Options o;
+  o.work_dir = dir.path();
+  o.extra_config = "plugin " + plugin + "\nplugin_opt_config_file " + dir.file("dynsec.json") + "\n";
+  auto refusing = process::LocalBroker::start(o);
+  ASSERT_TRUE(refusing.ok()) << refusing.error().describe();
+  auto port = process::free_loopback_port();
+  ASSERT_TRUE(port.ok());
+  auto edge = process::ChildProcess::spawn(
+      {binary(), "--edge-id", "e1", "--site", "s1", "--site-port", std::to_string(site_broker->port()), "--cloud-port",
+       std::to_string((*refusing)->port()), "--spool-path", dir.file("edge.db"), "--metrics-port",
+       std::to_string(*port)},
+      dir.file("edge.log"));
+  ASSERT_TRUE(edge.ok());
+  http::Response health;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = http::http_request("127.0.0.1", *port, "GET", "/healthz", "", 1000);
+        if (r) health = *r;
+        return r && r->status == 503;
+      },
+      kWaitMs))
+      << health.body << "\n" << edge_log();
+  EXPECT_NE(health.body.find("\"status\":\"subscription_refused\""), std::string::npos) << health.body;
+  EXPECT_NE(health.body.find("\"cloud_subscriptions_refused\":\"tw/v1/edge/e1/ack (SUBACK 0x80 for QoS 1), "
+                             "tw/v1/edge/e1/cmd (SUBACK 0x80 for QoS 1)\""),
+            std::string::npos)
+      << health.body;
+  EXPECT_NE(health.body.find("\"uplink_connected\":true"), std::string::npos) << health.body;
+  EXPECT_EQ(health.body.find("site_subscriptions_refused"), std::string::npos) << health.body;
+  auto metrics = http::http_request("127.0.0.1", *port, "GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("tw_transport_subscribe_refused_total{broker=\"cloud\",backend=\"paho\","
+                               "reason=\"refused\"} 2"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(edge_log().find("the broker refused the subscription tw/v1/edge/e1/cmd"), std::string::npos);
+  EXPECT_EQ((*edge)->terminate(), 0);
+}
+
 TEST_F(EdgeBinaryTest, BadFlagsFailClearlyAndHelpExitsZero) {
   auto help = process::ChildProcess::spawn({binary(), "--help"}, dir.file("help.log"));
   ASSERT_TRUE(help.ok());

@@ -43,6 +43,17 @@ TEST(EdgeOptionsTest, RequiredAndInvalidValuesSayWhatToFix) {
   auto bad_id = parse({"--edge-id", "a/b", "--site", "s1"});
   ASSERT_FALSE(bad_id.ok());
   EXPECT_NE(bad_id.error().message.find("--edge-id"), std::string::npos);
+  // NATS and RabbitMQ map '.' in a topic: an edge id or site with one is refused up front.
+  auto dotted = parse({"--edge-id", "gw.1", "--site", "s1"});
+  ASSERT_FALSE(dotted.ok());
+  EXPECT_NE(dotted.error().message.find("--edge-id: 'gw.1' must be 1-64 characters of [A-Za-z0-9_-] (no '.'"),
+            std::string::npos)
+      << dotted.error().message;
+  auto dotted_site = parse({"--edge-id", "gw-1", "--site", "mall.7"});
+  ASSERT_FALSE(dotted_site.ok());
+  EXPECT_NE(dotted_site.error().message.find("--site: 'mall.7' must be 1-64 characters of [A-Za-z0-9_-]"),
+            std::string::npos)
+      << dotted_site.error().message;
   auto port = parse({"--edge-id", "e", "--site", "s", "--cloud-port", "70000"});
   ASSERT_FALSE(port.ok());
   EXPECT_NE(port.error().message.find("--cloud-port"), std::string::npos);

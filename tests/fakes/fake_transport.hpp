@@ -43,6 +43,7 @@ class FakeTransport : public transport::Transport {
     return {};
   }
   int inflight() const override { return static_cast<int>(pending.size()); }
+  std::vector<transport::RefusedSubscription> refused_subscriptions() const override { return refused; }
 
   // Test controls.
   void set_connected(bool up) {
@@ -79,6 +80,7 @@ class FakeTransport : public transport::Transport {
   std::vector<Sent> sent;
   std::deque<Sent> pending;
   int max_inflight = 1000;
+  std::vector<transport::RefusedSubscription> refused;  // what refused_subscriptions() reports
 
  private:
   MessageHandler on_message_;

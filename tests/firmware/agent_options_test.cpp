@@ -115,6 +115,11 @@ TEST(AgentOptions, ErrorsNameTheOptionAndTheFix) {
       {{"--role", "rider", "--site", "s"}, "--device-id is required"},
       {{"--role", "rider", "--device-id", "r/1", "--site", "s"}, "--device-id=r/1"},
       {{"--role", "rider", "--device-id", "r1"}, "--site is required"},
+      // A '.' would break delivery on NATS and RabbitMQ: refused, naming the rule.
+      {{"--role", "rider", "--device-id", "r.1", "--site", "s"},
+       "--device-id=r.1: use 1-64 characters of [A-Za-z0-9_-] (no '.'"},
+      {{"--role", "rider", "--device-id", "r1", "--site", "s.1"},
+       "--site=s.1: use 1-64 characters of [A-Za-z0-9_-] (no '.'"},
       {with({"--broker-port", "70000"}), "--broker-port=70000"},
       {with({"--broker-port", "abc"}), "expected an integer"},
       {with({"--hal", "fpga"}), "--hal=fpga"},

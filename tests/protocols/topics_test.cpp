@@ -2,19 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace tidewire::topics {
 namespace {
 
 TEST(Topics, DeviceTopicRoundTrips) {
-  DeviceAddress a{"site-1", v1::DEVICE_KIND_RIDER, "r.42"};
+  DeviceAddress a{"site-1", v1::DEVICE_KIND_RIDER, "r_42"};
   auto t = device_topic(a, Channel::kEvent);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(*t, "tw/v1/site/site-1/rider/r.42/event");
+  EXPECT_EQ(*t, "tw/v1/site/site-1/rider/r_42/event");
   auto p = parse_device_topic(*t);
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->address.site, "site-1");
   EXPECT_EQ(p->address.kind, v1::DEVICE_KIND_RIDER);
-  EXPECT_EQ(p->address.device_id, "r.42");
+  EXPECT_EQ(p->address.device_id, "r_42");
   EXPECT_EQ(p->channel, Channel::kEvent);
 }
 
@@ -27,6 +30,34 @@ TEST(Topics, RefusesWildcardsAndBadShapes) {
                           "tw/v1/site/s/toaster/d/status", "tw/v1/site/s/poster/d/nope", "tw/v1/site//poster/d/status",
                           "tw/v1/site/s/poster/#/status"}) {
     EXPECT_FALSE(parse_device_topic(bad).ok()) << bad;
+  }
+}
+
+// NATS (MQTT listener) refuses a topic with '.', RabbitMQ reads '.' as a level: an id with
+// one broke delivery silently, so no id that travels in a topic may have one.
+TEST(Topics, IdsInTopicsArePortableToNatsAndRabbitmq) {
+  for (const char* good : {"a", "rider-43", "gw_01", "A-z_0-9"}) EXPECT_TRUE(valid_id(good)) << good;
+  for (const std::string& bad : std::vector<std::string>{"", "rider.43", ".", "..", "a/b", "a+b", "a#", "a b",
+                                                         "\xc3\xa9", std::string(65, 'a')}) {
+    EXPECT_FALSE(valid_id(bad)) << bad;
+  }
+  EXPECT_TRUE(valid_id(std::string(64, 'a')));
+  EXPECT_NE(std::string(kIdRule).find("no '.'"), std::string::npos);
+
+  EXPECT_FALSE(device_topic({"site-1", v1::DEVICE_KIND_RIDER, "r.42"}, Channel::kEvent).ok());
+  EXPECT_FALSE(device_topic({"site.1", v1::DEVICE_KIND_RIDER, "r-42"}, Channel::kEvent).ok());
+  EXPECT_FALSE(parse_device_topic("tw/v1/site/site-1/rider/r.42/event").ok());
+  EXPECT_FALSE(edge_topic("gw.1", EdgeChannel::kBatch).ok());
+  EXPECT_FALSE(parse_edge_topic("tw/v1/edge/gw.1/batch").ok());
+  EXPECT_FALSE(push_topic("rider.43", PushChannel::kInbox).ok());
+  EXPECT_FALSE(parse_push_topic("tw/v1/push/rider.43/receipt").ok());
+  EXPECT_FALSE(order_update_topic(Audience::kRider, "rider.43").ok());
+}
+
+TEST(Topics, NamesThatNeverTravelInTopicsKeepTheDot) {
+  for (const char* good : {"dispatch.offer", "city.sh", "a", "a-b_c.d"}) EXPECT_TRUE(valid_name(good)) << good;
+  for (const std::string& bad : std::vector<std::string>{"", ".", "..", "a/b", "a+b", "a b", std::string(65, 'a')}) {
+    EXPECT_FALSE(valid_name(bad)) << bad;
   }
 }
 

@@ -113,5 +113,17 @@ TEST(DayCsv, AWrongHeaderOrAMissingFileIsRefused) {
   EXPECT_FALSE(read_riders_csv(path).ok());
 }
 
+// A rider id is the rider terminal's device id, a topic level: no '.' (NATS, RabbitMQ).
+TEST(DayCsv, RiderIdsWithADotAreRefusedNamingTheRule) {
+  std::string path = temp_path("dotted-riders.csv");
+  write_file(path, "rider_id,lat,lon,on_s,off_s\nr.1,31,121,0,100\n");
+  auto r = read_riders_csv(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("rider_id 'r.1' must be 1-64 characters of [A-Za-z0-9_-] (no '.'"),
+            std::string::npos)
+      << r.error().message;
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace tidewire::sim

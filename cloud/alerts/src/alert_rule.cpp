@@ -95,11 +95,11 @@ const StatusField* find_status_field(v1::DeviceKind kind, std::string_view name)
 }
 
 Status validate(const AlertRule& r) {
-  if (!topics::valid_id(r.id)) {
+  if (!topics::valid_name(r.id)) {
     return refused("bad_id", "rule id '" + r.id.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]");
   }
   if (r.site && !topics::valid_id(*r.site)) {
-    return refused("bad_value", "site '" + r.site->substr(0, 64) + "' is not a valid site id");
+    return refused("bad_value", "site '" + r.site->substr(0, 64) + "' must be " + topics::kIdRule);
   }
   if (r.recipient_ids.empty() && r.tags.empty()) {
     return refused("no_recipients", "rule " + r.id + " names no recipients: give recipient_ids and/or tags");
@@ -108,12 +108,14 @@ Status validate(const AlertRule& r) {
     return refused("bad_value", "rule " + r.id + " names more than " + std::to_string(kMaxRecipients) +
                                     " recipient ids and tags; use a tag");
   }
-  for (const auto* list : {&r.recipient_ids, &r.tags}) {
-    for (const auto& name : *list) {
-      if (!topics::valid_id(name)) {
-        return refused("bad_value",
-                       "recipient id or tag '" + name.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]");
-      }
+  for (const auto& id : r.recipient_ids) {
+    if (!topics::valid_id(id)) {
+      return refused("bad_value", "recipient id '" + id.substr(0, 64) + "' must be " + topics::kIdRule);
+    }
+  }
+  for (const auto& tag : r.tags) {
+    if (!topics::valid_name(tag)) {
+      return refused("bad_value", "tag '" + tag.substr(0, 64) + "' must be 1-64 characters of [A-Za-z0-9_.-]");
     }
   }
   if (r.ttl_s > kMaxTtlS) {

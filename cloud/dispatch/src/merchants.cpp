@@ -45,7 +45,7 @@ Error MerchantDirectory::refuse(const char* reason, const std::string& text) {
 
 Expected<MerchantDirectory::Write> MerchantDirectory::put(const Merchant& m) {
   if (!topics::valid_id(m.merchant_id)) {
-    return refuse(reject::kInvalidMerchantId, "merchant_id must be 1-64 characters of [A-Za-z0-9_.-]");
+    return refuse(reject::kInvalidMerchantId, std::string("merchant_id must be ") + topics::kIdRule);
   }
   if (m.name.empty() || m.name.size() > options_.max_name_bytes || !printable_name(m.name)) {
     return refuse(reject::kInvalidName,

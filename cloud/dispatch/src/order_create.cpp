@@ -39,8 +39,7 @@ std::string ms(int64_t v) {
 Status OrderBook::check_request(const v1::OrderRequest& r, int64_t now) {
   constexpr auto bad = ErrorCode::kInvalidArgument;
   if (!r.customer_id().empty() && !topics::valid_id(r.customer_id())) {
-    return refuse(kOp, reject::kInvalidCustomerId, bad,
-                  "customer_id must be empty or 1-64 characters of [A-Za-z0-9_.-]");
+    return refuse(kOp, reject::kInvalidCustomerId, bad, std::string("customer_id must be empty or ") + topics::kIdRule);
   }
   if (!valid_coordinates(r.dropoff_lat(), r.dropoff_lon()) || (r.dropoff_lat() == 0.0 && r.dropoff_lon() == 0.0)) {
     return refuse(kOp, reject::kInvalidCoordinates, bad,
@@ -89,7 +88,7 @@ Status OrderBook::check_request(const v1::OrderRequest& r, int64_t now) {
 
 Expected<Placed> OrderBook::create(const v1::OrderRequest& request, const std::string& key) {
   const int64_t now = clock_.wall_ms();
-  if (!topics::valid_id(request.order_id())) {
+  if (!topics::valid_name(request.order_id())) {
     return refuse(kOp, reject::kInvalidOrderId, ErrorCode::kInvalidArgument,
                   "order_id must be 1-64 characters of [A-Za-z0-9_.-]");
   }

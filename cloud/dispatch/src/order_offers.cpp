@@ -12,7 +12,7 @@ namespace tidewire::dispatch {
 Status OrderBook::check_rider_id(const char* op, const std::string& rider_id) {
   if (topics::valid_id(rider_id)) return {};
   return refuse(op, reject::kInvalidRiderId, ErrorCode::kInvalidArgument,
-                "rider_id must be 1-64 characters of [A-Za-z0-9_.-] (the rider terminal's device id)");
+                std::string("rider_id must be ") + topics::kIdRule + " (the rider terminal's device id)");
 }
 
 Expected<OfferMade> OrderBook::offer(const std::string& rider_id, const std::vector<PlannedOrder>& planned) {

@@ -287,7 +287,8 @@ Status CloudHost::start(const Config& config) {
   }
 
   http::Router router;
-  p.ops = std::make_unique<OpsRoutes>(p.metrics, p.context->mqtt_connected);
+  p.ops = std::make_unique<OpsRoutes>(p.metrics, p.context->mqtt_connected,
+                                      [mqtt] { return transport::describe(mqtt->refused_subscriptions()); });
   for (auto* m : p.opened) {
     if (auto st = p.ops->install_module(*m, router); !st)
       return st.error().with_context("routes of module " + m->name());

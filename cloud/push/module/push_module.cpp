@@ -24,6 +24,9 @@ class PushModule final : public cloud::CloudModule {
         {"push-rate-per-recipient", T::kInt, "2", "sends per second to one recipient (burst 20)"},
         {"push-fanout-chunk", T::kInt, "2000",
          "tag recipients expanded per 50 ms tick (bounds how long a fan-out holds the service)"},
+        {"push-webhook-allow", T::kString, "",
+         "internal address ranges webhooks may target, as CIDRs (e.g. 127.0.0.0/8,10.1.2.0/24); loopback, "
+         "link-local, private, CGNAT, multicast and unspecified addresses are refused unless listed"},
     };
   }
 
@@ -34,6 +37,9 @@ class PushModule final : public cloud::CloudModule {
                                                                           {"push-rate-per-recipient", 1, 1000},
                                                                           {"push-fanout-chunk", 1, 100000}}) {
       if (auto st = check_range(c, option, lo, hi); !st) return st;
+    }
+    if (auto allow = WebhookTargetPolicy::parse(c.str("push-webhook-allow")); !allow) {
+      return allow.error().with_context("--push-webhook-allow");
     }
     return {};
   }
@@ -53,6 +59,9 @@ class PushModule final : public cloud::CloudModule {
     options.fanout_chunk = static_cast<size_t>(c.integer("push-fanout-chunk"));
     WebhookOptions webhook_options;
     webhook_options.metrics = &ctx.metrics;
+    auto targets = WebhookTargetPolicy::parse(c.str("push-webhook-allow"));
+    if (!targets) return targets.error().with_context("--push-webhook-allow");
+    webhook_options.targets = std::move(*targets);
     sender_ = std::make_unique<WebhookSender>(webhook_options);
     poster_ = std::make_unique<SenderWebhookPoster>(*sender_);
     service_ =

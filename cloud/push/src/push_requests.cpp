@@ -35,7 +35,7 @@ bool printable(const std::string& s) {
 Status check_tags(const google::protobuf::RepeatedPtrField<std::string>& tags) {
   if (static_cast<size_t>(tags.size()) > kMaxTags) return invalid("too_many_tags", "at most 32 tags");
   for (const auto& t : tags) {
-    if (!topics::valid_id(t)) return invalid("invalid_tag", "tag '" + t + "' must be 1-64 of [A-Za-z0-9_.-]");
+    if (!topics::valid_name(t)) return invalid("invalid_tag", "tag '" + t + "' must be 1-64 of [A-Za-z0-9_.-]");
   }
   return {};
 }
@@ -113,8 +113,12 @@ void PushService::reject(const char* where, const char* reason) {
   metrics_.rejected(where, reason);
 }
 
+Status WebhookPoster::check_url(const std::string& url) {
+  return WebhookSender::validate_url(url);
+}
+
 Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::string& id, v1::Recipient body) {
-  if (!topics::valid_id(id)) return invalid("invalid_recipient_id", "'" + id + "' must be 1-64 of [A-Za-z0-9_.-]");
+  if (!topics::valid_id(id)) return invalid("invalid_recipient_id", "'" + id + "' must be " + topics::kIdRule);
   if (!body.recipient_id().empty() && body.recipient_id() != id) {
     return invalid("id_mismatch", "the body names '" + body.recipient_id() + "' but the path '" + id + "'");
   }
@@ -125,8 +129,10 @@ Expected<std::pair<v1::Recipient, bool>> PushService::put_recipient(const std::s
   }
   if (auto st = check_tags(body.tags()); !st) return st.error();
   if (!body.webhook_url().empty()) {
-    if (auto st = WebhookSender::validate_url(body.webhook_url()); !st) {
-      return invalid("invalid_webhook_url", st.error().message);
+    Status st = webhooks_ ? webhooks_->check_url(body.webhook_url()) : WebhookSender::validate_url(body.webhook_url());
+    if (!st) {
+      bool refused = st.error().reason == "webhook_target_refused";
+      return invalid(refused ? "webhook_target_refused" : "invalid_webhook_url", st.error().message);
     }
   }
   std::lock_guard lock(mu_);
@@ -171,7 +177,7 @@ Expected<v1::PushAccepted> PushService::push(const v1::PushRequest& request, con
                   "at most " + std::to_string(options_.max_recipient_ids) + " recipient_ids; use tags");
   }
   for (const auto& id : request.recipient_ids()) {
-    if (!topics::valid_id(id)) return refuse("invalid_recipient_id", "'" + id + "'");
+    if (!topics::valid_id(id)) return refuse("invalid_recipient_id", "'" + id + "' must be " + topics::kIdRule);
   }
   if (auto st = check_tags(request.tags()); !st) return refuse("invalid_tag", st.error().message);
   if (request.title().empty() || request.title().size() > kMaxTitle)

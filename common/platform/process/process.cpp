@@ -202,7 +202,8 @@ Status LocalBroker::launch() {
          << "max_queued_messages " << options_.max_queued_messages << "\n"
          << "max_connections -1\n"
          << "log_dest stderr\n"
-         << "log_type error\nlog_type warning\n";
+         << "log_type error\nlog_type warning\n"
+         << options_.extra_config << "\n";
   }
   auto child = ChildProcess::spawn({options_.mosquitto_path, "-c", config_path_}, log_path_);
   if (!child) return child.error();

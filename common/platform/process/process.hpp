@@ -62,6 +62,8 @@ class LocalBroker {
     // Mutual TLS: a client must present a certificate signed by tls_ca_file, and its
     // common name becomes the client's user name (use_identity_as_username).
     bool require_client_certificate = false;
+    // Free text appended to the generated mosquitto.conf (tests: a plugin, max_qos, ...).
+    std::string extra_config;
   };
   static Expected<std::unique_ptr<LocalBroker>> start(const Options& options);
   ~LocalBroker();

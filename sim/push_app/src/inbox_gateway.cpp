@@ -26,7 +26,8 @@ Status InboxGateway::start() {
   if (loop_) return make_error(ErrorCode::kInvalidArgument, "inbox gateway: already started");
   if (options_.connections < 1) return make_error(ErrorCode::kInvalidArgument, "inbox gateway: connections must be >= 1");
   if (!topics::valid_id(options_.share_group)) {
-    return make_error(ErrorCode::kInvalidArgument, "inbox gateway: share group must be 1-64 of [A-Za-z0-9_.-]");
+    return make_error(ErrorCode::kInvalidArgument,
+                      std::string("inbox gateway: share group must be ") + topics::kIdRule);
   }
   transport::MosquittoLoop::Options lo;
   lo.metrics = &metrics_;

@@ -291,7 +291,7 @@ class PushApp::Core : public std::enable_shared_from_this<Core> {
 Expected<std::unique_ptr<PushApp>> PushApp::create(const PushAppOptions& options, const PushAppDeps& deps) {
   if (!topics::valid_id(options.recipient_id)) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "push app: recipient id '" + options.recipient_id + "' must be 1-64 of [A-Za-z0-9_.-]");
+                      "push app: recipient id '" + options.recipient_id + "' must be " + topics::kIdRule);
   }
   if (options.dedupe_ids == 0 || options.inbox_limit == 0 || options.max_pending_receipts == 0) {
     return make_error(ErrorCode::kInvalidArgument,

@@ -127,6 +127,14 @@ TEST(AlertRuleTest, BadRulesAreRefusedWithAReason) {
                 .reason,
             "bad_value");
   EXPECT_EQ(refused(R"({"id":"a b","type":"device_offline","after_s":5,"tags":["a"]})").reason, "bad_id");
+  // Recipient ids and sites travel in topics: no '.' (NATS, RabbitMQ). Rule ids and tags do not.
+  auto dotted = refused(R"({"id":"x","type":"device_offline","after_s":5,"recipient_ids":["ops.1"]})");
+  EXPECT_EQ(dotted.reason, "bad_value");
+  EXPECT_NE(dotted.message.find("recipient id 'ops.1' must be 1-64 characters of [A-Za-z0-9_-] (no '.'"),
+            std::string::npos)
+      << dotted.message;
+  EXPECT_EQ(refused(R"({"id":"x","type":"site_offline","offline_pct":10,"site":"s.1","tags":["a"]})").reason,
+            "bad_value");
   EXPECT_EQ(refused(R"({"id":"x","type":"device_offline","after_s":5,"tags":["a"],"ttl_s":99999999})").reason,
             "bad_value");
   EXPECT_EQ(refused("not json").reason, "invalid_json");

@@ -73,6 +73,23 @@ TEST_F(DispatchApiTest, MerchantCreatedThenUpdated) {
   EXPECT_EQ(bad.status, 400);
 }
 
+// Merchant and customer ids become topic levels (tw/v1/dispatch/{audience}/{id}/order),
+// where NATS and RabbitMQ cannot carry a '.': refused where they are created, naming the rule.
+TEST_F(DispatchApiTest, IdsThatTravelInTopicsRefuseADot) {
+  auto merchant = call("POST", "/v1/merchants", R"({"merchant_id":"m.1","name":"Noodles","lat":52.0,"lon":13.0})");
+  EXPECT_EQ(merchant.status, 400);
+  EXPECT_EQ(reason_of(merchant), "invalid_merchant_id");
+  EXPECT_NE(merchant.body.find("merchant_id must be 1-64 characters of [A-Za-z0-9_-] (no '.'"), std::string::npos)
+      << merchant.body;
+  add_merchant();
+  auto customer = call("POST", "/v1/orders", order_json("o1", R"(,"customer_id":"c.1")"));
+  EXPECT_EQ(customer.status, 400);
+  EXPECT_EQ(reason_of(customer), "invalid_customer_id");
+  EXPECT_NE(customer.body.find("[A-Za-z0-9_-] (no '.'"), std::string::npos) << customer.body;
+  // Order ids never travel in a topic and keep their dots.
+  EXPECT_EQ(call("POST", "/v1/orders", order_json("o.2", R"(,"customer_id":"c-1")")).status, 201);
+}
+
 TEST_F(DispatchApiTest, CreateGetAndIdempotentReplay) {
   add_merchant();
   http::HeaderList key{{"Idempotency-Key", "k-1"}};

@@ -114,6 +114,7 @@ TEST_F(OrderBookTest, EachBadRequestIsRefusedWithItsReasonAndChangesNothing) {
       {"invalid_order_id", ErrorCode::kInvalidArgument, [](auto& r) { r.set_order_id("bad/id"); }, ""},
       {"invalid_order_id", ErrorCode::kInvalidArgument, [](auto& r) { r.clear_order_id(); }, ""},
       {"invalid_customer_id", ErrorCode::kInvalidArgument, [](auto& r) { r.set_customer_id("a b"); }, ""},
+      {"invalid_customer_id", ErrorCode::kInvalidArgument, [](auto& r) { r.set_customer_id("c.1"); }, ""},
       {"invalid_idempotency_key", ErrorCode::kInvalidArgument, [](auto&) {}, "has space"},
       {"invalid_idempotency_key", ErrorCode::kInvalidArgument, [](auto&) {}, std::string(200, 'k')},
   };
@@ -234,6 +235,9 @@ TEST_F(OrderBookTest, ReportsFromAnotherRiderOrOutOfOrderAreRefused) {
   expect_refused("pick_up", "invalid_rider_id", ErrorCode::kInvalidArgument, [&] {
     return b_.book.pick_up({"o1", "", false, 0, 0});
   });
+  expect_refused("pick_up", "invalid_rider_id", ErrorCode::kInvalidArgument, [&] {
+    return b_.book.pick_up({"o1", "rider.1", false, 0, 0});
+  });
   expect_refused("pick_up", "invalid_coordinates", ErrorCode::kInvalidArgument, [&] {
     return b_.book.pick_up({"o1", "rider-1", true, 120, 0});
   });
@@ -338,6 +342,7 @@ TEST_F(OrderBookTest, MerchantsAreValidatedAndMovingOneKeepsOrdersPickupPoint) {
   for (const auto& [bad, reason] : std::vector<std::pair<Merchant, std::string>>{
            {{"", "x", 1, 1}, "invalid_merchant_id"},
            {{"m/1", "x", 1, 1}, "invalid_merchant_id"},
+           {{"m.1", "x", 1, 1}, "invalid_merchant_id"},
            {{"m1", "", 1, 1}, "invalid_name"},
            {{"m1", "tab\there", 1, 1}, "invalid_name"},
            {{"m1", "x", 95, 1}, "invalid_coordinates"},

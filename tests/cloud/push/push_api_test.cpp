@@ -81,6 +81,44 @@ TEST_F(PushApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
       "idempotency_conflict");
 }
 
+// A recipient id is a topic level (tw/v1/push/{recipient}/inbox): NATS refused `rider.43`
+// and dropped the cloud's connection on every send; it is refused at registration now.
+TEST_F(PushApiTest, RecipientIdsWithADotAreRefusedNamingTheRule) {
+  using tidewire::testing::expect_error_body;
+  auto res = call("PUT", "/v1/recipients/rider.43", R"({"kind":"RECIPIENT_KIND_RIDER"})");
+  expect_error_body(res, 400, "invalid_recipient_id");
+  EXPECT_NE(res.body.find("'rider.43' must be 1-64 characters of [A-Za-z0-9_-] (no '.'"), std::string::npos)
+      << res.body;
+  auto push = call("POST", "/v1/push", R"({"recipient_ids":["rider.43"],"title":"t","body":"b"})");
+  expect_error_body(push, 400, "invalid_recipient_id");
+  // Tags never travel in a topic and keep their dots.
+  EXPECT_EQ(call("PUT", "/v1/recipients/rider-43", R"({"kind":"RECIPIENT_KIND_RIDER","tags":["city.sh"]})").status,
+            201);
+}
+
+// Server-side request forgery: without an operator's allow-list, a webhook may not point
+// at this machine, the metadata service or a private network.
+TEST_F(PushApiTest, InternalWebhookTargetsAreRefusedAtRegistration) {
+  using tidewire::testing::expect_error_body;
+  for (const char* url : {"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://169.254.169.254/latest",
+                          "http://10.0.0.5/x", "http://[::1]:9000/", "http://[::ffff:127.0.0.1]/", "http://127.1/",
+                          "http://2130706433/", "http://0.0.0.0/", "http://100.64.1.1/", "http://foo.localhost/"}) {
+    SCOPED_TRACE(url);
+    auto res = call("PUT", "/v1/recipients/hook-1",
+                    std::string(R"({"kind":"RECIPIENT_KIND_OPERATOR","webhook_url":")") + url + R"("})");
+    expect_error_body(res, 400, "webhook_target_refused");
+    EXPECT_NE(res.body.find("push-webhook-allow"), std::string::npos) << res.body;
+  }
+  auto metadata = call("PUT", "/v1/recipients/hook-1",
+                       R"({"kind":"RECIPIENT_KIND_OPERATOR","webhook_url":"http://169.254.169.254/latest"})");
+  EXPECT_NE(metadata.body.find("169.254.169.254 is a link_local address"), std::string::npos) << metadata.body;
+  EXPECT_EQ(call("GET", "/v1/recipients/hook-1").status, 404);
+  EXPECT_EQ(call("PUT", "/v1/recipients/hook-1",
+                 R"({"kind":"RECIPIENT_KIND_OPERATOR","webhook_url":"http://hooks.example.com/in"})")
+                .status,
+            201);
+}
+
 TEST_F(PushApiTest, CountsAreJsonNumbers) {
   ASSERT_EQ(call("PUT", "/v1/recipients/rider-1", R"({"kind":"RECIPIENT_KIND_RIDER"})").status, 201);
   auto accepted = call("POST", "/v1/push", kPush);

@@ -39,22 +39,33 @@ class WebhookDeliveryTest : public ::testing::Test {
     auto server = http::Server::start(http::ServerOptions{}, std::move(router));
     ASSERT_TRUE(server.ok()) << server.error().message;
     server_ = std::move(*server);
+    start_service("127.0.0.0/8");  // the receiver is on loopback: allowed as an operator would
+    mqtt_.set_connected(true);
+  }
+  // (Re)starts the sender and the service over the same store, as a cloud restart with
+  // another push-webhook-allow would.
+  void start_service(const std::string& allow) {
+    sender_.reset();
+    service_.reset();
     WebhookOptions wo;
     wo.request_timeout_ms = 3'000;
+    wo.metrics = &metrics_;
+    auto targets = WebhookTargetPolicy::parse(allow);
+    ASSERT_TRUE(targets.ok()) << targets.error().message;
+    wo.targets = *targets;
     sender_ = std::make_unique<WebhookSender>(wo);
     poster_ = std::make_unique<SenderWebhookPoster>(*sender_);
     service_ = std::make_unique<PushService>(*store_, mqtt_, poster_.get(), clock_, random_, metrics_);
-    mqtt_.set_connected(true);
   }
   void TearDown() override {
     sender_.reset();  // its last callbacks reach the service, which still exists
     service_.reset();
     server_.reset();
   }
-  void add(const std::string& id, int code) {
+  void add(const std::string& id, int code, const std::string& host = "127.0.0.1") {
     v1::Recipient r;
     r.set_kind(v1::RECIPIENT_KIND_OPERATOR);
-    r.set_webhook_url("http://127.0.0.1:" + std::to_string(server_->port()) + "/hook/" + std::to_string(code));
+    r.set_webhook_url("http://" + host + ":" + std::to_string(server_->port()) + "/hook/" + std::to_string(code));
     auto put = service_->put_recipient(id, r);
     ASSERT_TRUE(put.ok()) << put.error().message;
   }
@@ -115,6 +126,37 @@ TEST_F(WebhookDeliveryTest, A5xxIsResentWithBackoffAndA404FailsForGood) {
   ASSERT_TRUE(process::wait_until([&] { return posts() == 3; }, 5'000));  // flaky again, gone never
   EXPECT_EQ(service_->view(flaky)->deliveries(0).attempts(), 2u);
   EXPECT_EQ(metrics_.counter_value("tw_push_failed_total", {}), 1u);
+}
+
+// Server-side request forgery at call time. A URL registered while the operator allowed
+// loopback (here the name `localhost`, so only a DNS lookup tells where it goes) is called
+// after a restart without the allow-list: the lookup answers 127.0.0.1, the sender refuses
+// before connecting, the delivery fails for good saying why, and the refusal is counted.
+TEST_F(WebhookDeliveryTest, AnInternalAddressIsRefusedAfterResolutionWhenNoLongerAllowed) {
+  add("ops", 200, "localhost");
+  start_service("");
+  auto nid = push_to("ops");
+  service_->tick();
+  ASSERT_TRUE(process::wait_until([&] { return state(nid) == v1::DELIVERY_STATE_FAILED; }, 5'000));
+  auto detail = service_->view(nid)->deliveries(0).detail();
+  EXPECT_NE(detail.find("webhook target localhost:" + std::to_string(server_->port()) + " resolves to"),
+            std::string::npos)
+      << detail;
+  EXPECT_NE(detail.find("a loopback address: refused, not connected"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("push-webhook-allow"), std::string::npos) << detail;
+  EXPECT_EQ(posts(), 0u);  // nothing reached the receiver
+  EXPECT_EQ(metrics_.counter_value("tw_push_webhook_target_refused_total", {{"stage", "call"}, {"reason", "loopback"}}),
+            1u);
+  // And registering it again is refused up front.
+  v1::Recipient r;
+  r.set_kind(v1::RECIPIENT_KIND_OPERATOR);
+  r.set_webhook_url("http://localhost:" + std::to_string(server_->port()) + "/hook/200");
+  auto put = service_->put_recipient("ops", r);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().reason, "webhook_target_refused");
+  EXPECT_EQ(
+      metrics_.counter_value("tw_push_webhook_target_refused_total", {{"stage", "register"}, {"reason", "loopback"}}),
+      1u);
 }
 
 TEST_F(WebhookDeliveryTest, HttpsAndMalformedWebhookUrlsAreRefusedAtRegistration) {

@@ -142,6 +142,12 @@ HeaderList delivery_headers(const std::string& notification_id) {
   return {{"Idempotency-Key", notification_id}, {"X-Tidewire-Recipient", "merchant-7"}};
 }
 
+// The receivers of these tests listen on 127.0.0.1, which a sender refuses unless the
+// operator allows it (push-webhook-allow).
+WebhookTargetPolicy loopback_allowed() {
+  return *WebhookTargetPolicy::parse("127.0.0.0/8");
+}
+
 uint64_t count(const MetricsRegistry& metrics, const std::string& result) {
   return metrics.counter_value("tw_push_webhook_requests_total", {{"result", result}});
 }
@@ -181,7 +187,7 @@ TEST(WebhookSender, PostsTheJsonBodyWithDeliveryHeadersAndReportsOk) {
   Receiver receiver;
   MetricsRegistry metrics;
   Outcomes outcomes;
-  WebhookSender sender({.metrics = &metrics});
+  WebhookSender sender({.metrics = &metrics, .targets = loopback_allowed()});
   ASSERT_TRUE(sender
                   .post(receiver.url("/hook"), R"({"title":"Rider arriving"})", delivery_headers("n-1"),
                         outcomes.callback("n-1"))
@@ -208,7 +214,7 @@ TEST(WebhookSender, ServerErrorsAndThrottlingAreRetryableOtherClientErrorsPerman
   Receiver receiver;
   MetricsRegistry metrics;
   Outcomes outcomes;
-  WebhookSender sender({.metrics = &metrics});
+  WebhookSender sender({.metrics = &metrics, .targets = loopback_allowed()});
   for (const char* code : {"500", "503", "408", "429", "404", "400", "301"}) {
     ASSERT_TRUE(sender.post(receiver.url(std::string("/status/") + code), "{}", {}, outcomes.callback(code)).ok());
   }
@@ -239,7 +245,7 @@ TEST(WebhookSender, ConnectionRefusedIsRetryable) {
   ASSERT_TRUE(port.ok());
   MetricsRegistry metrics;
   Outcomes outcomes;
-  WebhookSender sender({.metrics = &metrics});
+  WebhookSender sender({.metrics = &metrics, .targets = loopback_allowed()});
   ASSERT_TRUE(
       sender.post("http://127.0.0.1:" + std::to_string(*port) + "/hook", "{}", {}, outcomes.callback("x")).ok());
   ASSERT_TRUE(wait_until([&] { return outcomes.has("x"); }, 10'000));
@@ -255,7 +261,7 @@ TEST(WebhookSender, UnsendablePostsArePermanentAndNeverReachTheReceiver) {
   Receiver receiver;
   MetricsRegistry metrics;
   Outcomes outcomes;
-  WebhookSender sender({.max_body_bytes = 64, .metrics = &metrics});
+  WebhookSender sender({.max_body_bytes = 64, .metrics = &metrics, .targets = loopback_allowed()});
   ASSERT_TRUE(sender.post("https://hooks.example.com/in", "{}", {}, outcomes.callback("https")).ok());
   ASSERT_TRUE(sender.post("not a url", "{}", {}, outcomes.callback("garbage")).ok());
   ASSERT_TRUE(sender
@@ -284,7 +290,11 @@ TEST(WebhookSender, HangingReceiverTimesOutWithoutDelayingOtherHosts) {
   Outcomes outcomes;
   // One thread, so the healthy post cannot be served by a thread the hang left free: it
   // completes only if nothing ever blocks on the hanging receiver.
-  WebhookSender sender({.threads = 1, .request_timeout_ms = 3'000, .max_in_flight_per_host = 2, .metrics = &metrics});
+  WebhookSender sender({.threads = 1,
+                        .request_timeout_ms = 3'000,
+                        .max_in_flight_per_host = 2,
+                        .metrics = &metrics,
+                        .targets = loopback_allowed()});
   // Two connections hang, two more posts wait behind them in that host's queue.
   for (const char* tag : {"hang-1", "hang-2", "hang-3", "hang-4"}) {
     ASSERT_TRUE(sender.post(hanging.url(), "{}", delivery_headers(tag), outcomes.callback(tag)).ok());
@@ -319,8 +329,11 @@ TEST(WebhookSender, AFullQueueRefusesAndCountsWithoutCallingDone) {
   MetricsRegistry metrics;
   Outcomes outcomes;
   {
-    WebhookSender sender(
-        {.max_queued = 2, .request_timeout_ms = 60'000, .max_in_flight_per_host = 1, .metrics = &metrics});
+    WebhookSender sender({.max_queued = 2,
+                          .request_timeout_ms = 60'000,
+                          .max_in_flight_per_host = 1,
+                          .metrics = &metrics,
+                          .targets = loopback_allowed()});
     ASSERT_TRUE(sender.post(hanging.url(), "{}", {}, outcomes.callback("a")).ok());
     ASSERT_TRUE(sender.post(hanging.url(), "{}", {}, outcomes.callback("b")).ok());
     Status third = sender.post(hanging.url(), "{}", {}, outcomes.callback("c"));
@@ -342,7 +355,10 @@ TEST(WebhookSender, DestructorAnswersEveryPostExactlyOnce) {
   Outcomes outcomes;
   std::vector<std::string> tags;
   {
-    WebhookSender sender({.request_timeout_ms = 60'000, .max_in_flight_per_host = 2, .metrics = &metrics});
+    WebhookSender sender({.request_timeout_ms = 60'000,
+                          .max_in_flight_per_host = 2,
+                          .metrics = &metrics,
+                          .targets = loopback_allowed()});
     for (int i = 0; i < 5; ++i) {
       tags.push_back("hang-" + std::to_string(i));
       ASSERT_TRUE(sender.post(hanging.url(), "{}", {}, outcomes.callback(tags.back())).ok());
@@ -371,7 +387,7 @@ TEST(WebhookSender, PostsAfterShutdownBeganFromADoneCallbackAreRefused) {
   MetricsRegistry metrics;
   std::optional<Status> repost;
   {
-    WebhookSender sender({.request_timeout_ms = 60'000, .metrics = &metrics});
+    WebhookSender sender({.request_timeout_ms = 60'000, .metrics = &metrics, .targets = loopback_allowed()});
     ASSERT_TRUE(sender
                     .post(hanging.url(), "{}", {},
                           [&](const WebhookResult&) { repost = sender.post(hanging.url(), "{}", {}, [](auto&) {}); })
@@ -382,6 +398,163 @@ TEST(WebhookSender, PostsAfterShutdownBeganFromADoneCallbackAreRefused) {
   EXPECT_FALSE(repost->ok());
   EXPECT_NE(repost->error().message.find("shutting down"), std::string::npos);
   EXPECT_EQ(count(metrics, "refused"), 1u);
+}
+
+}  // namespace
+}  // namespace tidewire::push
+
+namespace tidewire::push {
+namespace {
+
+// Every class of internal address, at its edges, with its IPv4-mapped and NAT64 forms; and
+// public neighbours just outside each range, which must pass.
+TEST(WebhookTarget, ClassifiesEveryInternalRangeAndNothingElse) {
+  struct Row {
+    const char* address;
+    const char* cls;  // nullptr: public
+  };
+  const Row rows[] = {
+      {"127.0.0.1", "loopback"},
+      {"127.255.255.254", "loopback"},
+      {"::1", "loopback"},
+      {"::ffff:127.0.0.1", "loopback"},
+      {"64:ff9b::7f00:1", "loopback"},
+      {"128.0.0.1", nullptr},
+      {"126.255.255.255", nullptr},
+      {"169.254.169.254", "link_local"},
+      {"169.254.0.0", "link_local"},
+      {"169.253.255.255", nullptr},
+      {"169.255.0.0", nullptr},
+      {"fe80::1", "link_local"},
+      {"febf:ffff::1", "link_local"},
+      {"fec0::1", "private"},
+      {"::ffff:169.254.169.254", "link_local"},
+      {"10.0.0.0", "private"},
+      {"10.255.255.255", "private"},
+      {"11.0.0.0", nullptr},
+      {"9.255.255.255", nullptr},
+      {"172.16.0.0", "private"},
+      {"172.31.255.255", "private"},
+      {"172.15.255.255", nullptr},
+      {"172.32.0.0", nullptr},
+      {"192.168.0.1", "private"},
+      {"192.168.255.255", "private"},
+      {"192.169.0.0", nullptr},
+      {"192.167.255.255", nullptr},
+      {"fc00::1", "private"},
+      {"fd12:3456::1", "private"},
+      {"fbff:ffff::1", nullptr},
+      {"::ffff:10.1.2.3", "private"},
+      {"100.64.0.0", "cgnat"},
+      {"100.127.255.255", "cgnat"},
+      {"100.63.255.255", nullptr},
+      {"100.128.0.0", nullptr},
+      {"0.0.0.0", "unspecified"},
+      {"0.255.255.255", "unspecified"},
+      {"::", "unspecified"},
+      {"::ffff:0.0.0.0", "unspecified"},
+      {"224.0.0.1", "multicast"},
+      {"239.255.255.255", "multicast"},
+      {"ff02::1", "multicast"},
+      {"223.255.255.255", nullptr},
+      {"240.0.0.1", "reserved"},
+      {"255.255.255.255", "reserved"},
+      {"::7f00:1", "reserved"},
+      {"8.8.8.8", nullptr},
+      {"1.1.1.1", nullptr},
+      {"2001:4860:4860::8888", nullptr},
+      {"::ffff:8.8.8.8", nullptr},
+      {"64:ff9b::808:808", nullptr},
+      {"2606:4700::1111", nullptr},
+      {"fe7f:ffff::1", nullptr},
+      {"fec0::", "private"},
+  };
+  for (const auto& row : rows) {
+    auto a = IpAddress::parse(row.address);
+    ASSERT_TRUE(a.has_value()) << row.address;
+    const char* got = internal_address_class(*a);
+    EXPECT_STREQ(got ? got : "public", row.cls ? row.cls : "public") << row.address;
+  }
+}
+
+TEST(WebhookTarget, TheAllowListOpensOnlyItsRanges) {
+  auto none = WebhookTargetPolicy::parse("");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->refusal(*IpAddress::parse("127.0.0.1")), "loopback");
+  EXPECT_EQ(none->refusal(*IpAddress::parse("8.8.8.8")), std::nullopt);
+
+  auto some = WebhookTargetPolicy::parse(" 127.0.0.0/8 , 10.1.2.3/24,fd00::/8");
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  ASSERT_EQ(some->allowed().size(), 3u);
+  EXPECT_EQ(some->allowed()[1].text(), "10.1.2.0/24");  // host bits cleared
+  EXPECT_EQ(some->refusal(*IpAddress::parse("127.9.9.9")), std::nullopt);
+  EXPECT_EQ(some->refusal(*IpAddress::parse("::ffff:127.0.0.1")), std::nullopt);  // the same address
+  EXPECT_EQ(some->refusal(*IpAddress::parse("10.1.2.200")), std::nullopt);
+  EXPECT_EQ(some->refusal(*IpAddress::parse("10.1.3.1")), "private");
+  EXPECT_EQ(some->refusal(*IpAddress::parse("fd00::5")), std::nullopt);
+  EXPECT_EQ(some->refusal(*IpAddress::parse("::1")), "loopback");  // 127/8 is not ::1
+  EXPECT_EQ(some->refusal(*IpAddress::parse("169.254.169.254")), "link_local");
+
+  for (const char* bad : {"127.0.0.0/33", "10.0.0.0/x", "localhost", "fd00::/129", "10.0.0.0/", "1.2.3.4/8,nope"}) {
+    auto p = WebhookTargetPolicy::parse(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_NE(p.error().message.find("CIDR"), std::string::npos) << p.error().message;
+  }
+}
+
+TEST(WebhookTarget, RegistrationRefusesLiteralsAndLoopbackNames) {
+  auto none = *WebhookTargetPolicy::parse("");
+  auto check = [&](const WebhookTargetPolicy& p, const std::string& url) -> std::string {
+    auto parsed = parse_webhook_url(url);
+    EXPECT_TRUE(parsed.ok()) << url;
+    auto refused = p.check_registered(*parsed);
+    return refused ? refused->reason : "ok";
+  };
+  EXPECT_EQ(check(none, "http://127.0.0.1/"), "loopback");
+  EXPECT_EQ(check(none, "http://127.1/"), "loopback");  // getaddrinfo reads these as 127.0.0.1
+  EXPECT_EQ(check(none, "http://2130706433/"), "loopback");
+  EXPECT_EQ(check(none, "http://0x7f.1/"), "loopback");
+  EXPECT_EQ(check(none, "http://[::1]/"), "loopback");
+  EXPECT_EQ(check(none, "http://[::ffff:169.254.169.254]/"), "link_local");
+  EXPECT_EQ(check(none, "http://LOCALHOST./x"), "loopback");
+  EXPECT_EQ(check(none, "http://api.localhost/x"), "loopback");
+  EXPECT_EQ(check(none, "http://ip6-localhost/x"), "loopback");
+  EXPECT_EQ(check(none, "http://hooks.example.com/x"), "ok");  // names are judged after resolution
+  EXPECT_EQ(check(none, "http://8.8.8.8/x"), "ok");
+  auto loopback = *WebhookTargetPolicy::parse("127.0.0.0/8");
+  EXPECT_EQ(check(loopback, "http://localhost/x"), "ok");
+  EXPECT_EQ(check(loopback, "http://127.0.0.1/x"), "ok");
+  EXPECT_EQ(check(loopback, "http://10.0.0.1/x"), "private");
+}
+
+// At call time every address the name resolved to is checked before connecting: with no
+// allow-list, `localhost` (127.0.0.1 from /etc/hosts) and a literal are never connected to.
+TEST(WebhookSender, RefusesInternalTargetsAfterResolutionWithoutConnecting) {
+  Receiver receiver;
+  MetricsRegistry metrics;
+  Outcomes outcomes;
+  {
+    WebhookSender sender({.metrics = &metrics, .targets = {}});  // nothing allowed
+    std::string literal = receiver.url("/hook");
+    EXPECT_FALSE(sender.check_url(literal).ok());
+    std::string by_name = "http://localhost:" + literal.substr(literal.rfind(':') + 1);
+    ASSERT_TRUE(sender.post(by_name, "{}", {}, outcomes.callback("name")).ok());
+    ASSERT_TRUE(sender.post(literal, "{}", {}, outcomes.callback("literal")).ok());
+    ASSERT_TRUE(wait_until([&] { return outcomes.size() == 2; }, 10'000));
+  }
+  for (const char* key : {"name", "literal"}) {
+    auto r = outcomes.get(key);
+    EXPECT_TRUE(r.permanent) << key;
+    EXPECT_EQ(r.http_status, 0) << key;
+    EXPECT_EQ(r.refused_target, "loopback") << key;
+    EXPECT_NE(r.detail.find("a loopback address: refused, not connected"), std::string::npos) << r.detail;
+  }
+  EXPECT_TRUE(receiver.received().empty());
+  EXPECT_EQ(metrics.counter_value("tw_push_webhook_target_refused_total", {{"stage", "call"}, {"reason", "loopback"}}),
+            2u);
+  EXPECT_EQ(
+      metrics.counter_value("tw_push_webhook_target_refused_total", {{"stage", "register"}, {"reason", "loopback"}}),
+      1u);
 }
 
 }  // namespace

@@ -164,7 +164,7 @@ Status MosquittoClient::Impl::subscribe(const std::string& filter, int qos) {
     if (!known) subscriptions_.emplace_back(filter, qos);
     // Not connected: remembered, sent on the next CONNACK.
     if (!connected_ || !mosq_) return {};
-    int rc = mosquitto_subscribe(mosq_, nullptr, filter.c_str(), qos);
+    int rc = send_subscribe(mosq_, filter, qos);
     if (rc != MOSQ_ERR_SUCCESS) return mosq_error(rc, "subscribe " + filter);
   }
   request(kOutput);
@@ -239,6 +239,9 @@ Status MosquittoClient::connect(const ConnectOptions& options) { return impl_->c
 void MosquittoClient::disconnect() { impl_->disconnect(); }
 bool MosquittoClient::is_connected() const { return impl_->is_connected(); }
 Status MosquittoClient::subscribe(const std::string& filter, int qos) { return impl_->subscribe(filter, qos); }
+std::vector<RefusedSubscription> MosquittoClient::refused_subscriptions() const {
+  return impl_->refused_subscriptions();
+}
 Status MosquittoClient::publish(Message message, PublishDone done) {
   return impl_->publish(std::move(message), std::move(done));
 }

@@ -19,9 +19,10 @@
 #include <vector>
 
 #include "pending_acks.hpp"
-#include "tidewire/transport/transport_metrics.hpp"
 #include "tidewire/common/backoff.hpp"
 #include "tidewire/transport/mosquitto_client.hpp"
+#include "tidewire/transport/subscription_ledger.hpp"
+#include "tidewire/transport/transport_metrics.hpp"
 
 namespace tidewire::transport::mosquitto_detail {
 
@@ -66,6 +67,7 @@ class MosquittoClient::Impl final : public detail::LoopClient, public std::enabl
     std::lock_guard lock(mu_);
     return static_cast<int>(pending_.size());
   }
+  std::vector<RefusedSubscription> refused_subscriptions() const { return ledger_.refused(); }
   void abort_for_test();
   void shutdown();
 
@@ -82,6 +84,9 @@ class MosquittoClient::Impl final : public detail::LoopClient, public std::enabl
   static void on_disconnect_cb(mosquitto* m, void* obj, int rc);
   static void on_publish_cb(mosquitto* m, void* obj, int mid);
   static void on_message_cb(mosquitto* m, void* obj, const mosquitto_message* msg);
+  static void on_subscribe_cb(mosquitto* m, void* obj, int mid, int count, const int* granted);
+  // With mu_ held: SUBSCRIBE one filter on `m` and note it in the ledger.
+  int send_subscribe(mosquitto* m, const std::string& filter, int qos);
 
   void request(uint32_t op);
   bool wait_for(const std::function<bool()>& done);
@@ -106,6 +111,7 @@ class MosquittoClient::Impl final : public detail::LoopClient, public std::enabl
   const bool log_edges_;
   const int max_qos0_queued_;
   const mosquitto_detail::ClientMetrics metrics_;
+  SubscriptionLedger ledger_{metrics_, mosquitto_detail::kLog};
   MessageHandler on_message_;
   ConnectionHandler on_connection_;
   std::atomic<uint32_t> ops_{0};

@@ -99,6 +99,7 @@ Status MosquittoClient::Impl::configure(mosquitto* m, const ConnectOptions& o) {
   mosquitto_disconnect_callback_set(m, &Impl::on_disconnect_cb);
   mosquitto_publish_callback_set(m, &Impl::on_publish_cb);
   mosquitto_message_callback_set(m, &Impl::on_message_cb);
+  mosquitto_subscribe_callback_set(m, &Impl::on_subscribe_cb);
   return {};
 }
 
@@ -180,6 +181,7 @@ void MosquittoClient::Impl::reconcile_fd() {
 
 void MosquittoClient::Impl::handle_drop(bool may_reconnect) {
   dropped_ = false;
+  ledger_.connection_lost();
   cancel_timer(closing_timer_);
   bool was_closing = closing_;
   closing_ = false;
@@ -371,7 +373,7 @@ void MosquittoClient::Impl::on_connect_cb(mosquitto* m, void* obj, int rc) {
     // Subscriptions go out before connected_ flips, so nothing published after the up
     // edge can overtake them on this connection.
     for (const auto& [filter, qos] : self->subscriptions_) {
-      int src = mosquitto_subscribe(m, nullptr, filter.c_str(), qos);
+      int src = self->send_subscribe(m, filter, qos);
       if (src != MOSQ_ERR_SUCCESS) TW_WARN(kLog, "re-subscribe " << filter << ": " << mosquitto_strerror(src));
     }
     self->connected_ = true;
@@ -388,9 +390,23 @@ void MosquittoClient::Impl::on_connect_cb(mosquitto* m, void* obj, int rc) {
   if (self->on_connection_ && !self->muted_.load(std::memory_order_acquire)) self->on_connection_(true);
 }
 
+int MosquittoClient::Impl::send_subscribe(mosquitto* m, const std::string& filter, int qos) {
+  int mid = 0;
+  int rc = mosquitto_subscribe(m, &mid, filter.c_str(), qos);
+  if (rc == MOSQ_ERR_SUCCESS) ledger_.sent(static_cast<uint64_t>(mid), filter, qos);
+  return rc;
+}
+
+void MosquittoClient::Impl::on_subscribe_cb(mosquitto*, void* obj, int mid, int count, const int* granted) {
+  auto* self = static_cast<Impl*>(obj);
+  // One filter per SUBSCRIBE, so one code per SUBACK.
+  self->ledger_.answered(static_cast<uint64_t>(mid), count > 0 && granted ? granted[0] : kSubackFailure);
+}
+
 void MosquittoClient::Impl::on_disconnect_cb(mosquitto*, void* obj, int rc) {
   auto* self = static_cast<Impl*>(obj);
   self->dropped_ = true;
+  self->ledger_.connection_lost();
   if (rc == MOSQ_ERR_ERRNO) {
     self->drop_reason_ = std::strerror(errno);
   } else if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_CONN_REFUSED) {

@@ -67,7 +67,7 @@ void PahoClient::Impl::connected(const std::string&) {
     // edge overtakes its subscriptions.
     for (const auto& [filter, qos] : subscriptions_) {
       try {
-        client_->subscribe(filter, qos);
+        send_subscribe(*client_, filter, qos);
       } catch (const mqtt::exception& e) {
         TW_WARN(kLog, "re-subscribe " << filter << ": " << e.what());
       }
@@ -81,8 +81,38 @@ void PahoClient::Impl::connected(const std::string&) {
   if (on_connection_ && !muted_.load(std::memory_order_acquire)) on_connection_(true);
 }
 
+void PahoClient::Impl::send_subscribe(mqtt::async_client& client, const std::string& filter, int qos) {
+  uint64_t context = next_subscribe_context_.fetch_add(1, std::memory_order_relaxed);
+  ledger_.sent(context, filter, qos);
+  client.subscribe(filter, qos, to_context(context), subscribe_listener_);
+}
+
+void PahoClient::Impl::SubscribeListener::on_success(const mqtt::token& tok) {
+  CallbackScope scope;
+  int granted = kSubackFailure;
+  try {
+    const auto codes = tok.get_subscribe_response().get_reason_codes();
+    if (!codes.empty()) granted = static_cast<int>(codes.front());
+  } catch (const mqtt::exception& e) {
+    // paho had no SUBACK to show: nothing to judge.
+    TW_DEBUG(kLog, "subscribe answered without a response: " << e.what());
+    return;
+  }
+  owner.ledger_.answered(from_context(tok.get_user_context()), granted);
+}
+
+void PahoClient::Impl::SubscribeListener::on_failure(const mqtt::token& tok) {
+  CallbackScope scope;
+  int code = tok.get_return_code();
+  if (code == MQTT_BAD_SUBSCRIBE || static_cast<int>(tok.get_reason_code()) >= kSubackFailure) {
+    owner.ledger_.answered(from_context(tok.get_user_context()), kSubackFailure);
+  }
+  // Otherwise no SUBACK came (the connection dropped); connected() subscribes again.
+}
+
 void PahoClient::Impl::connection_lost(const std::string& cause) {
   CallbackScope scope;
+  ledger_.connection_lost();
   went_down(cause.empty() ? "connection lost" : cause, true);
 }
 

@@ -206,7 +206,7 @@ Status PahoClient::Impl::subscribe(const std::string& filter, int qos) {
   try {
     std::unique_lock serial(call_mu_, std::defer_lock);
     if (!t_in_paho_callback) serial.lock();
-    client->subscribe(filter, qos);
+    send_subscribe(*client, filter, qos);
   } catch (const mqtt::exception& e) {
     return paho_error(e, "subscribe " + filter);
   }
@@ -281,5 +281,8 @@ Status PahoClient::publish(Message message, PublishDone done) {
   return impl_->publish(std::move(message), std::move(done));
 }
 int PahoClient::inflight() const { return impl_->inflight(); }
+std::vector<RefusedSubscription> PahoClient::refused_subscriptions() const {
+  return impl_->refused_subscriptions();
+}
 
 }  // namespace tidewire::transport

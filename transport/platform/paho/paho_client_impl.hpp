@@ -16,8 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "tidewire/transport/transport_metrics.hpp"
 #include "tidewire/transport/paho_client.hpp"
+#include "tidewire/transport/subscription_ledger.hpp"
+#include "tidewire/transport/transport_metrics.hpp"
 
 namespace tidewire::transport::paho_detail {
 
@@ -73,6 +74,7 @@ class PahoClient::Impl final : public mqtt::callback {
     std::lock_guard lock(mu_);
     return static_cast<int>(pending_.size());
   }
+  std::vector<RefusedSubscription> refused_subscriptions() const { return ledger_.refused(); }
 
  private:
   // One listener object per kind; a token's user context says which publish it was.
@@ -95,6 +97,14 @@ class PahoClient::Impl final : public mqtt::callback {
       paho_detail::CallbackScope scope;
       owner.connect_failed(tok);
     }
+    Impl& owner;
+  };
+  // A SUBACK: the granted QoS on success; paho reports 0x80 (MQTT 3.1.1) as a failure
+  // with that return code, and a dropped connection as a failure with a negative one.
+  struct SubscribeListener final : mqtt::iaction_listener {
+    explicit SubscribeListener(Impl& o) : owner(o) {}
+    void on_success(const mqtt::token& tok) override;
+    void on_failure(const mqtt::token& tok) override;
     Impl& owner;
   };
   struct DisconnectListener final : mqtt::iaction_listener {
@@ -123,11 +133,16 @@ class PahoClient::Impl final : public mqtt::callback {
   void retire(std::shared_ptr<mqtt::async_client> client);
 
   const paho_detail::ClientMetrics metrics_;
+  SubscriptionLedger ledger_{metrics_, paho_detail::kLog};
   MessageHandler on_message_;
   ConnectionHandler on_connection_;
   PublishListener publish_listener_{*this};
   ConnectListener connect_listener_{*this};
   DisconnectListener disconnect_listener_{*this};
+  SubscribeListener subscribe_listener_{*this};
+  std::atomic<uint64_t> next_subscribe_context_{1};
+  // SUBSCRIBE through paho, noted in the ledger first (the SUBACK may beat the return).
+  void send_subscribe(mqtt::async_client& client, const std::string& filter, int qos);
   std::atomic<bool> muted_{false};  // no handler runs once shutdown() began
 
   // paho-cpp 1.2.0 loses messages (and their completions) when publish() runs on several

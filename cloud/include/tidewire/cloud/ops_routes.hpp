@@ -5,7 +5,10 @@
 //   GET /metrics  Prometheus text, after every module's refresh_metrics() (operator or
 //                 a scraper's token of scope metrics)
 //   GET /healthz  CloudHealth: the broker connection and every module's health() (open:
-//                 load balancers and supervisors probe it without a credential)
+//                 load balancers and supervisors probe it without a credential).
+//                 `mqtt` is "connected", "disconnected", or, when the broker refused or
+//                 downgraded a subscription, "connected; subscriptions refused: ..."
+//                 naming each filter and its SUBACK code; anything but "connected" is 503
 #include <functional>
 #include <string>
 #include <utility>
@@ -19,7 +22,10 @@ namespace tidewire::cloud {
 
 class OpsRoutes {
  public:
-  OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected);
+  // `mqtt_problem`: "" while every subscription stands as asked, else what the broker
+  // refused (optional).
+  OpsRoutes(MetricsRegistry& metrics, std::function<bool()> mqtt_connected,
+            std::function<std::string()> mqtt_problem = {});
 
   // Installs the module's routes into `router`, noting them for the index.
   Status install_module(CloudModule& module, http::Router& router);
@@ -37,6 +43,7 @@ class OpsRoutes {
 
   MetricsRegistry& metrics_;
   std::function<bool()> mqtt_connected_;
+  std::function<std::string()> mqtt_problem_;
   Gauge& mqtt_gauge_;
   std::vector<Entry> entries_;
 };

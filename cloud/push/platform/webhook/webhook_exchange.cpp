@@ -35,16 +35,27 @@ WebhookResult classify(const std::string& where, const bhttp::response<bhttp::st
 }  // namespace
 
 WebhookResult retryable(std::string detail) {
-  return {.ok = false, .http_status = 0, .permanent = false, .detail = std::move(detail)};
+  return {.ok = false,
+          .http_status = 0,
+          .permanent = false,
+          .detail = std::move(detail),
+          .retry_after_ms = 0,
+          .refused_target = {}};
 }
 
 WebhookResult permanent(std::string detail) {
-  return {.ok = false, .http_status = 0, .permanent = true, .detail = std::move(detail)};
+  return {.ok = false,
+          .http_status = 0,
+          .permanent = true,
+          .detail = std::move(detail),
+          .retry_after_ms = 0,
+          .refused_target = {}};
 }
 
-Exchange::Exchange(net::io_context& ioc, Job job, int64_t connect_timeout_ms, int64_t request_timeout_ms,
-                   Finished finished)
+Exchange::Exchange(net::io_context& ioc, Job job, const WebhookTargetPolicy& targets, int64_t connect_timeout_ms,
+                   int64_t request_timeout_ms, Finished finished)
     : job_(std::move(job)),
+      targets_(targets),
       connect_timeout_ms_(connect_timeout_ms),
       request_timeout_ms_(request_timeout_ms),
       finished_callback_(std::move(finished)),
@@ -72,6 +83,18 @@ void Exchange::run() {
 void Exchange::on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
   if (finished_) return;
   if (ec) return finish(retryable("cannot resolve " + where() + ": " + ec.message()));
+  // Every address the name resolved to is checked, and the connect below tries exactly
+  // these: a second lookup could answer differently (DNS rebinding).
+  std::vector<IpAddress> addresses;
+  for (const auto& entry : results) {
+    auto a = entry.endpoint().address();
+    addresses.push_back(a.is_v4() ? IpAddress::v4(a.to_v4().to_uint()) : IpAddress::v6(a.to_v6().to_bytes()));
+  }
+  if (auto refused = targets_.check_resolved(where(), addresses)) {
+    WebhookResult r = permanent(refused->message);
+    r.refused_target = refused->reason;
+    return finish(r);
+  }
   auto left = std::chrono::duration_cast<Millis>(job_.deadline - std::chrono::steady_clock::now());
   stream_.expires_after(std::max(Millis(1), std::min(left, Millis(connect_timeout_ms_))));
   auto self = shared_from_this();

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "webhook/webhook_sender.hpp"
+#include "webhook/webhook_target.hpp"
 #include "webhook/webhook_url.hpp"
 
 namespace tidewire::push::webhook_detail {
@@ -44,7 +45,9 @@ WebhookResult permanent(std::string detail);
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   using Finished = std::function<void(Job&, const WebhookResult&)>;
-  Exchange(net::io_context& ioc, Job job, int64_t connect_timeout_ms, int64_t request_timeout_ms, Finished finished);
+  // `targets` must outlive the exchange (the sender's options).
+  Exchange(net::io_context& ioc, Job job, const WebhookTargetPolicy& targets, int64_t connect_timeout_ms,
+           int64_t request_timeout_ms, Finished finished);
 
   const Strand& strand() const { return strand_; }
   void run();
@@ -58,6 +61,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void finish(const WebhookResult& result);
 
   Job job_;
+  const WebhookTargetPolicy& targets_;
   int64_t connect_timeout_ms_;
   int64_t request_timeout_ms_;
   Finished finished_callback_;

@@ -11,6 +11,7 @@ class SenderWebhookPoster final : public WebhookPoster {
   explicit SenderWebhookPoster(WebhookSender& sender) : sender_(sender) {}
   Status post(const std::string& url, std::string json_body, std::vector<std::pair<std::string, std::string>> headers,
               std::function<void(bool ok, bool permanent, const std::string& detail)> done) override;
+  Status check_url(const std::string& url) override { return sender_.check_url(url); }
 
  private:
   WebhookSender& sender_;

@@ -29,6 +29,23 @@ namespace bhttp = webhook_detail::bhttp;
 namespace {
 
 constexpr const char* kShuttingDown = "webhook sender shutting down";
+constexpr const char* kTargetRefused = "webhook_target_refused";
+constexpr const char* kRefusedHelp = "Webhook targets refused as internal addresses, by stage and address class";
+
+Status check_target(const std::string& url, const WebhookTargetPolicy& targets, MetricsRegistry* metrics) {
+  auto parsed = parse_webhook_url(url);
+  if (!parsed) return parsed.error();
+  if (auto refused = targets.check_registered(*parsed)) {
+    if (metrics) {
+      metrics
+          ->counter("tw_push_webhook_target_refused_total", kRefusedHelp,
+                    {{"stage", "register"}, {"reason", refused->reason}})
+          .inc();
+    }
+    return make_error(ErrorCode::kInvalidArgument, refused->message, kTargetRefused);
+  }
+  return {};
+}
 
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
@@ -130,9 +147,9 @@ std::shared_ptr<Exchange> WebhookSender::Impl::start_locked(Job job) {
   uint64_t id = job.id;
   ++hosts[job.host_key].in_flight;
   ++in_flight;
-  auto exchange =
-      std::make_shared<Exchange>(ioc, std::move(job), options.connect_timeout_ms, options.request_timeout_ms,
-                                 [this](Job& finished, const WebhookResult& result) { complete(finished, result); });
+  auto exchange = std::make_shared<Exchange>(
+      ioc, std::move(job), options.targets, options.connect_timeout_ms, options.request_timeout_ms,
+      [this](Job& finished, const WebhookResult& result) { complete(finished, result); });
   live.emplace(id, exchange);
   return exchange;
 }
@@ -161,6 +178,13 @@ void WebhookSender::Impl::pull_waiting(const std::string& host_key, std::vector<
 
 void WebhookSender::Impl::deliver(Job& job, const WebhookResult& result) {
   (result.ok ? ok_total : result.permanent ? permanent_total : retryable_total).inc();
+  if (!result.refused_target.empty()) {
+    metrics
+        .counter("tw_push_webhook_target_refused_total", kRefusedHelp,
+                 {{"stage", "call"}, {"reason", result.refused_target}})
+        .inc();
+    TW_WARN("push.webhook", result.detail);
+  }
   latency.observe(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - job.posted).count());
   try {
     job.done(result);
@@ -231,9 +255,12 @@ WebhookSender::~WebhookSender() {
 }
 
 Status WebhookSender::validate_url(const std::string& url) {
-  auto parsed = parse_webhook_url(url);
-  if (!parsed) return parsed.error();
-  return {};
+  static const WebhookTargetPolicy kNoneAllowed;
+  return check_target(url, kNoneAllowed, nullptr);
+}
+
+Status WebhookSender::check_url(const std::string& url) {
+  return check_target(url, impl_->options.targets, &impl_->metrics);
 }
 
 Status WebhookSender::post(const std::string& url, std::string json_body,

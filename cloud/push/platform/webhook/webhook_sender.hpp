@@ -15,6 +15,12 @@
 //   tw_push_webhook_requests_total{result="ok|retryable|permanent|refused"}
 //   tw_push_webhook_in_flight (gauge, open requests)  tw_push_webhook_queued (gauge, waiting)
 //   tw_push_webhook_latency_ms (histogram, post() to done, including the per-host wait)
+//   tw_push_webhook_target_refused_total{stage="register|call",reason} (webhook_target.hpp)
+//
+// Targets: internal addresses (loopback, link-local, private, ...) are refused unless
+// `targets` allows them, at registration (check_url) and again after every DNS lookup,
+// before connecting to exactly the addresses checked. Redirects are never followed: a 3xx
+// is a permanent failure, so a public receiver cannot bounce the cloud to an internal one.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,6 +31,7 @@
 
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
+#include "webhook/webhook_target.hpp"
 
 namespace tidewire::push {
 
@@ -36,6 +43,7 @@ struct WebhookOptions {
   size_t max_in_flight_per_host = 4;    // open connections per host:port
   size_t max_body_bytes = 1024 * 1024;  // a bigger json_body is refused as permanent
   MetricsRegistry* metrics = nullptr;   // optional; must outlive the sender
+  WebhookTargetPolicy targets;          // internal addresses it may call (none by default)
 };
 
 struct WebhookResult {
@@ -47,6 +55,7 @@ struct WebhookResult {
   bool permanent = false;
   std::string detail;          // what happened, naming host:port but never the URL's path or query
   int64_t retry_after_ms = 0;  // from a Retry-After header in seconds on 429/503, else 0
+  std::string refused_target;  // the address class when the target was refused (permanent, nothing sent)
 };
 
 class WebhookSender {  // thread-safe; runs its own Asio threads
@@ -61,7 +70,11 @@ class WebhookSender {  // thread-safe; runs its own Asio threads
 
   // Checks a webhook URL when a recipient registers it: http://host[:port][/path][?query].
   // https:// is refused with a message saying it is not supported yet.
+  // Also refuses internal targets by the default policy (no address allowed), with
+  // reason "webhook_target_refused".
   static Status validate_url(const std::string& url);
+  // validate_url with this sender's `targets`, counting a refusal (stage="register").
+  Status check_url(const std::string& url);
 
   // Queues a POST of `json_body` (Content-Type: application/json) with `headers` (the push
   // service passes Idempotency-Key: <notification id> and X-Tidewire-Recipient: <id>).

@@ -12,8 +12,13 @@
 //                 tw/v1/push/{recipient}/{channel}             (docs/push.md)
 //                   down: inbox (v1::PushDelivery)   up: receipt (v1::PushReceipt), sync (v1::InboxSync)
 //
-// Ids are 1..64 characters of [A-Za-z0-9_.-], so they can never contain MQTT
-// wildcards or level separators. Kinds are poster | rider | encoder | merchant; any other
+// Ids that travel in topics (site, device, edge, recipient, the dispatch audiences' ids)
+// are 1..64 characters of [A-Za-z0-9_-] (valid_id): no MQTT wildcard or level separator,
+// and no '.', because the clustered brokers map it: NATS (MQTT listener) turns '/' into
+// '.' and refuses a topic that has one (dropping the connection), RabbitMQ's MQTT plugin
+// turns '.' into a topic level, so `tw/v1/edge/+/batch` never matches edge `a.b`.
+// Names that never travel in a topic (command names such as `dispatch.offer`, tags, order
+// and alert rule ids) keep '.' (valid_name). Kinds are poster | rider | encoder | merchant; any other
 // kind level is refused (parse_device_topic), so the edge drops it as bad_topic.
 #include <string>
 #include <string_view>
@@ -44,7 +49,13 @@ struct EdgeTopic {
 };
 
 inline constexpr size_t kMaxIdLength = 64;
+// The rule valid_id() checks, for error messages at every place an id is created.
+inline constexpr const char* kIdRule =
+    "1-64 characters of [A-Za-z0-9_-] (no '.': NATS and RabbitMQ read it as a topic separator)";
+// An id that may appear in a topic, portable to every broker the project supports.
 bool valid_id(std::string_view id);
+// A name that never appears in a topic: 1..64 of [A-Za-z0-9_.-], not "." or "..".
+bool valid_name(std::string_view name);
 
 const char* kind_name(v1::DeviceKind kind);
 Expected<v1::DeviceKind> parse_kind(std::string_view name);

@@ -16,11 +16,17 @@
 // - At most max_inflight QoS1 messages are unacknowledged at once; beyond that publish()
 //   returns kUnavailable ("window full") so the caller keeps it and retries later.
 // - Handlers run on the transport's own thread; they must not block.
+// - A SUBACK that refuses a filter (0x80) or grants a lower QoS than asked is an error:
+//   logged (WARN, naming the filter and the granted code), counted in
+//   tw_transport_subscribe_refused_total{reason="refused|downgraded"}, and listed by
+//   refused_subscriptions() until a later SUBACK for that filter grants what was asked
+//   (the list survives reconnects, so readiness keeps saying why nothing arrives).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tidewire/common/expected.hpp"
 
@@ -35,6 +41,30 @@ struct Message {
 
 // The IANA port for MQTT over TCP: every component's default broker port.
 inline constexpr int kDefaultMqttPort = 1883;
+
+// A subscription the broker did not grant as asked. `granted` is the SUBACK's return
+// code: 0x80 (refused) or a QoS below `requested`.
+struct RefusedSubscription {
+  std::string filter;
+  int requested_qos = 0;
+  int granted = 0x80;
+  bool operator==(const RefusedSubscription&) const = default;
+};
+inline constexpr int kSubackFailure = 0x80;
+
+// "tw/v1/edge/+/batch (SUBACK 0x80 for QoS 1), ..." for logs and health reports.
+inline std::string describe(const std::vector<RefusedSubscription>& refused) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const auto& r : refused) {
+    if (!out.empty()) out += ", ";
+    out += r.filter + " (SUBACK 0x";
+    out += kHex[(r.granted >> 4) & 0xf];
+    out += kHex[r.granted & 0xf];
+    out += " for QoS " + std::to_string(r.requested_qos) + ")";
+  }
+  return out;
+}
 
 struct ConnectOptions {
   std::string host = "127.0.0.1";
@@ -86,6 +116,9 @@ class Transport {
   virtual Status publish(Message message, PublishDone done = nullptr) = 0;
   // QoS1 messages sent but not yet acknowledged.
   virtual int inflight() const = 0;
+  // Filters whose latest SUBACK refused them or granted less than asked; empty when every
+  // subscription stands as requested (and for transports without a broker, like fakes).
+  virtual std::vector<RefusedSubscription> refused_subscriptions() const { return {}; }
 };
 using TransportPtr = std::unique_ptr<Transport>;
 

@@ -20,6 +20,8 @@ struct TransportMetrics {
   Gauge* connected;
   Gauge* inflight;
   Gauge* qos0_queued;
+  Counter* subscribe_refused;     // SUBACK 0x80
+  Counter* subscribe_downgraded;  // SUBACK granted a lower QoS than asked
 };
 
 // registry == nullptr: the metrics still count, in a registry nobody renders.

@@ -63,6 +63,10 @@ class WebhookPoster {
   virtual Status post(const std::string& url, std::string json_body,
                       std::vector<std::pair<std::string, std::string>> headers,
                       std::function<void(bool ok, bool permanent, const std::string& detail)> done) = 0;
+  // Checks a URL a recipient registers: syntax, and no internal target the operator did
+  // not allow (reason "webhook_target_refused"). The default applies the built-in rules
+  // with nothing allowed.
+  virtual Status check_url(const std::string& url);
 };
 
 class PushService {

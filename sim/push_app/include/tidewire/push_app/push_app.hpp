@@ -51,7 +51,7 @@ namespace tidewire::push_app {
 inline constexpr size_t kMaxDeliveryBytes = 64 * 1024;
 
 struct PushAppOptions {
-  std::string recipient_id;     // 1-64 of [A-Za-z0-9_.-]
+  std::string recipient_id;     // 1-64 of [A-Za-z0-9_-] (topics::valid_id)
   uint64_t initial_cursor = 0;  // what a real app stored from cursor() last time
   size_t dedupe_ids = 10'000;   // notification ids remembered for dedupe (oldest forgotten)
   size_t inbox_limit = 10'000;  // notifications kept in inbox() (lowest seq evicted)

@@ -66,6 +66,7 @@ class MosquittoClient final : public Transport {
   Status subscribe(const std::string& filter, int qos) override;
   Status publish(Message message, PublishDone done = nullptr) override;
   int inflight() const override;
+  std::vector<RefusedSubscription> refused_subscriptions() const override;
 
   // Drops the TCP connection without DISCONNECT, as a crash or a power cut would: the
   // broker publishes the will. The client stays down afterwards (like a dead process);

@@ -46,6 +46,7 @@ class PahoClient final : public Transport {
   Status subscribe(const std::string& filter, int qos) override;
   Status publish(Message message, PublishDone done = nullptr) override;
   int inflight() const override;
+  std::vector<RefusedSubscription> refused_subscriptions() const override;
 
  private:
   class Impl;
