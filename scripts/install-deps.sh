@@ -17,6 +17,7 @@ native=(
   libprotobuf-dev protobuf-compiler
   libboost-dev
   libzstd-dev
+  libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )

@@ -10,9 +10,13 @@
 #include "push_module.hpp"
 #include "tidewire/cloud/cloud_host.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/credentials/credentials_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace tidewire;
+  // Subcommands that manage the cloud's data and exit: broker credentials (docs/security.md).
+  if (argc > 1 && credentials::is_credentials_command(argv[1]))
+    return credentials::run_credentials_command({argv + 1, argv + argc}, std::cout, std::cerr);
   std::vector<cloud::CloudModulePtr> modules;
   modules.push_back(cloud::make_fleet_module());        // devices and batch ingest
   modules.push_back(cloud::make_commands_module());     // commands to devices (needs fleet)
@@ -28,7 +32,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!*parsed) {
-    std::cout << config.usage();
+    std::cout << config.usage()
+              << "\nsubcommands: provision, revoke, credentials list, broker-files (tidewire-cloud provision --help)\n";
     return 0;
   }
   if (auto st = host.check(config); !st) {
