@@ -151,6 +151,7 @@ Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
   fo.status_interval_ms = 600'000;
   fo.max_inflight = o.max_inflight;
   fo.tick_ms = 5;
+  if (auto st = (*stack)->provision_fleet(fo); !st) return st.error().with_context("provision fleet");
   Fleet fleet(fo, clock, metrics);
   if (auto st = fleet.start(); !st) return st.error();
   if (!process::wait_until([&] { return fleet.online() == fleet.size(); }, 30'000)) {

@@ -140,6 +140,9 @@ class PushBench {
     ao.broker_port = stack_.cloud_broker_port();
     ao.recipient_ids = ids;
     ao.client_id_prefix = "bench-app-";
+    auto logins = stack_.provision_recipients(ids);
+    if (!logins) return logins.error().with_context("provision apps");
+    ao.logins = *logins;
     apps_ = std::make_unique<push_app::VirtualApps>(ao, clock_, metrics_);
     apps_->set_on_notification([this](const push_app::PushApp&, const v1::PushDelivery& d) {
       int64_t now = clock_.wall_ms();
@@ -419,6 +422,13 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
     push_app::InboxGatewayOptions go;
     go.broker_port = (*stack)->cloud_broker_port();
     go.connections = o.fanout_gateway_connections;
+    credentials::Principal gw;
+    gw.kind = credentials::PrincipalKind::kGateway;
+    gw.id = "bench-gateway";
+    auto login = (*stack)->provision(gw);
+    if (!login) return fail(login.error().with_context("provision gateway"));
+    go.username = login->username;
+    go.password = login->password;
     auto own = std::make_shared<std::unordered_set<std::string>>(online.begin(), online.end());
     go.serves = [own](const std::string& recipient) { return own->count(recipient) == 0; };
     gateway = std::make_unique<push_app::InboxGateway>(go, b.clock_, b.metrics_);
