@@ -53,14 +53,15 @@ double scrape_counter(const std::string& text, const std::string& name) {
 
 }  // namespace
 
-Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos) {
+Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos,
+                                    const RawPubSubRoute& route) {
   transport::MosquittoLoop loop;
   if (auto st = loop.start_thread(); !st) return st.error();
   SeededRandom random(7);
   transport::MosquittoClientOptions quiet;
   quiet.log_edges = false;
   transport::MosquittoClient sub(loop, random, quiet), pub(loop, random, quiet);
-  const std::string topic = "tw-bench/raw";
+  const std::string& topic = route.topic;
   std::atomic<int> received{0};
   std::atomic<bool> probe{false};
   std::promise<void> all_in;
@@ -76,8 +77,12 @@ Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes
   co.port = port;
   co.max_inflight = max_inflight;
   co.client_id = "bench-sub";
+  co.username = route.subscriber.username;
+  co.password = route.subscriber.password;
   if (auto st = sub.connect(co); !st) return st.error();
   co.client_id = "bench-pub";
+  co.username = route.publisher.username;
+  co.password = route.publisher.password;
   if (auto st = pub.connect(co); !st) return st.error();
   if (auto st = sub.subscribe(topic, qos); !st) return st.error();
   if (!process::wait_until([&] { return sub.is_connected() && pub.is_connected(); }, 10'000)) {

@@ -355,7 +355,17 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
 
   // 1. Reference: the raw rate of the very broker the cloud publishes through.
   size_t payload = delivery_payload_bytes();
-  auto raw = measure_raw_pubsub((*stack)->cloud_broker_port(), o.raw_messages, payload, 100, 1);
+  // The broker is locked: the path a notification takes, the cloud's login publishing to
+  // one recipient's inbox.
+  RawPubSubRoute route;
+  route.topic = *topics::push_topic("bench-raw", topics::PushChannel::kInbox);
+  route.publisher = {credentials::username(credentials::PrincipalKind::kCloud, (*stack)->options().cloud_id),
+                     (*stack)->logins().at(credentials::username(credentials::PrincipalKind::kCloud,
+                                                                 (*stack)->options().cloud_id))};
+  auto raw_app = (*stack)->provision_recipients({"bench-raw"});
+  if (!raw_app) return raw_app.error().with_context("raw reference");
+  route.subscriber = {raw_app->begin()->first, raw_app->begin()->second};
+  auto raw = measure_raw_pubsub((*stack)->cloud_broker_port(), o.raw_messages, payload, 100, 1, route);
   if (!raw) return raw.error().with_context("raw reference");
   js << ",\"raw_broker\":{\"qos\":1,\"payload_bytes\":" << payload << ",\"messages\":" << o.raw_messages
      << ",\"pubsub_msgs_per_s\":" << static_cast<int64_t>(*raw) << "}";
