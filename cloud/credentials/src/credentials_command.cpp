@@ -115,8 +115,11 @@ int cmd_provision(const Config& c, const std::vector<std::string>& pos, std::ost
         << "username " << login.username << "\npassword " << login.password << "\n"
         << "(shown once: only its hash is stored)\n";
   }
-  out << "apply: tidewire-cloud broker-files --broker " << (p.site.empty() ? "cloud" : "site|cloud")
-      << " ... --out DIR, then SIGHUP the broker\n";
+  // Which broker's files change: a device's site, an edge's site and the cloud, the rest the cloud.
+  if (p.kind == PrincipalKind::kDevice || p.kind == PrincipalKind::kEdge)
+    out << "apply: tidewire-cloud broker-files --broker site --site " << p.site << " --out DIR\n";
+  if (p.kind != PrincipalKind::kDevice) out << "apply: tidewire-cloud broker-files --broker cloud --out DIR\n";
+  out << "then send that broker SIGHUP\n";
   return 0;
 }
 
