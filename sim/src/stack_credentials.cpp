@@ -93,9 +93,8 @@ Status Stack::write_credentials(bool reload, const std::vector<Principal>& probe
   for (size_t i = 0; i < probe.size() && i < probe_logins.size(); ++i) {
     const bool on_site = probe[i].kind == PrincipalKind::kDevice || probe[i].kind == PrincipalKind::kEdge;
     const bool on_cloud = probe[i].kind != PrincipalKind::kDevice;
-    for (auto [wanted, done, broker, name] :
-         {std::tuple{on_site, &site_probed, site_broker_.get(), "site"},
-          std::tuple{on_cloud, &cloud_probed, cloud_broker_.get(), "cloud"}}) {
+    for (auto [wanted, done, broker, name] : {std::tuple{on_site, &site_probed, site_broker_.get(), "site"},
+                                              std::tuple{on_cloud, &cloud_probed, cloud_broker_.get(), "cloud"}}) {
       if (!wanted || *done) continue;
       if (!login_accepted(broker->port(), probe_logins[i], 10'000)) {
         return make_error(ErrorCode::kUnavailable, std::string("the ") + name + " broker does not accept " +

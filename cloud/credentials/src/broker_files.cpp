@@ -149,13 +149,14 @@ Status add(BrokerFiles& files, const Principal& p, const Expected<std::string>& 
 Expected<Broker> parse_broker(std::string_view name) {
   if (name == "cloud") return Broker::kCloud;
   if (name == "site") return Broker::kSite;
-  return make_error(ErrorCode::kInvalidArgument, "unknown broker '" + std::string(name.substr(0, 64)) +
-                                                     "' (expected cloud or site)");
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown broker '" + std::string(name.substr(0, 64)) + "' (expected cloud or site)");
 }
 
 Expected<std::string> acl_filter_for(const std::string& a, const std::string& b) {
   auto la = levels(a), lb = levels(b);
-  if (la.size() != lb.size()) return make_error(ErrorCode::kInternal, "topics '" + a + "' and '" + b + "' differ in shape");
+  if (la.size() != lb.size())
+    return make_error(ErrorCode::kInternal, "topics '" + a + "' and '" + b + "' differ in shape");
   std::string out;
   for (size_t i = 0; i < la.size(); ++i) {
     if (i) out += "/";
@@ -189,8 +190,10 @@ Expected<BrokerFiles> render_site_broker(const std::vector<Principal>& principal
   for (const auto& p : principals) {
     if (p.revoked() || p.site != site) continue;
     Status st;
-    if (p.kind == PrincipalKind::kDevice) st = add(files, p, device_block(p));
-    else if (p.kind == PrincipalKind::kEdge) st = add(files, p, site_edge_block(p));
+    if (p.kind == PrincipalKind::kDevice)
+      st = add(files, p, device_block(p));
+    else if (p.kind == PrincipalKind::kEdge)
+      st = add(files, p, site_edge_block(p));
     if (!st) return st.error();
   }
   return files;

@@ -132,8 +132,7 @@ int cmd_revoke(const Config& c, const std::vector<std::string>& pos, std::ostrea
   if (!store) return failed(err, store.error());
   SystemClock clock;
   if (auto st = (*store)->revoke(*kind, pos[2], clock.wall_ms()); !st) return failed(err, st.error());
-  out << "revoked " << username(*kind, pos[2])
-      << "; write the broker files again and SIGHUP the broker to refuse it\n";
+  out << "revoked " << username(*kind, pos[2]) << "; write the broker files again and SIGHUP the broker to refuse it\n";
   return 0;
 }
 
@@ -185,9 +184,12 @@ int run_credentials_command(const std::vector<std::string>& args, std::ostream& 
   std::vector<std::string> rest;
   std::string config_file;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) config_file = args[++i];
-    else if (args[i].rfind("--config=", 0) == 0) config_file = args[i].substr(9);
-    else rest.push_back(args[i]);
+    if (args[i] == "--config" && i + 1 < args.size())
+      config_file = args[++i];
+    else if (args[i].rfind("--config=", 0) == 0)
+      config_file = args[i].substr(9);
+    else
+      rest.push_back(args[i]);
   }
   if (!config_file.empty()) {
     if (auto st = apply_cloud_config(config, config_file); !st) return failed(err, st.error());

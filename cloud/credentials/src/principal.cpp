@@ -24,7 +24,9 @@ Expected<PrincipalKind> parse_principal_kind(std::string_view name) {
                     "unknown_kind");
 }
 
-std::string username(PrincipalKind kind, const std::string& id) { return std::string(kind_name(kind)) + "." + id; }
+std::string username(PrincipalKind kind, const std::string& id) {
+  return std::string(kind_name(kind)) + "." + id;
+}
 
 const char* audience_name(topics::Audience audience) {
   switch (audience) {
@@ -47,8 +49,8 @@ Expected<topics::Audience> parse_audience(std::string_view name) {
 Status validate(const Principal& p) {
   const std::string who = std::string(kind_name(p.kind)) + " '" + p.id.substr(0, 80) + "'";
   if (!topics::valid_id(p.id)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      who + ": an id is 1-64 characters of letters, digits, '_' and '-'", "invalid_id");
+    return make_error(ErrorCode::kInvalidArgument, who + ": an id is 1-64 characters of letters, digits, '_' and '-'",
+                      "invalid_id");
   }
   const bool has_site = p.kind == PrincipalKind::kDevice || p.kind == PrincipalKind::kEdge;
   if (has_site && !topics::valid_id(p.site)) {
@@ -56,7 +58,8 @@ Status validate(const Principal& p) {
                       who + ": needs --site (1-64 characters of letters, digits, '_' and '-')", "invalid_site");
   }
   if (!has_site && !p.site.empty()) {
-    return make_error(ErrorCode::kInvalidArgument, who + ": a " + kind_name(p.kind) + " has no site", "unexpected_site");
+    return make_error(ErrorCode::kInvalidArgument, who + ": a " + kind_name(p.kind) + " has no site",
+                      "unexpected_site");
   }
   if (p.kind == PrincipalKind::kDevice) {
     if (!topics::parse_kind(topics::kind_name(p.device_kind)).ok()) {

@@ -49,7 +49,9 @@ class Client {
   ~Client() { client_.disconnect(); }
 
   bool connected() const { return client_.is_connected(); }
-  uint64_t refusals() const { return metrics_.counter_value("tw_transport_connect_failures_total", {{"backend", "mosquitto"}}); }
+  uint64_t refusals() const {
+    return metrics_.counter_value("tw_transport_connect_failures_total", {{"backend", "mosquitto"}});
+  }
   bool wait_connected() {
     return process::wait_until([&] { return connected(); }, kWaitMs);
   }
@@ -115,8 +117,10 @@ class BrokerAclTest : public ::testing::Test {
     loop_.stop();
     site_.reset();
     cloud_.reset();
-    if (!HasFailure()) fs::remove_all(dir_);
-    else std::cerr << "broker logs kept in " << dir_ << "\n";
+    if (!HasFailure())
+      fs::remove_all(dir_);
+    else
+      std::cerr << "broker logs kept in " << dir_ << "\n";
   }
 
   static Principal device(const std::string& id) {
@@ -190,9 +194,9 @@ TEST_F(BrokerAclTest, OurHashIsAcceptedAndAWrongPasswordOrNoneIsRefused) {
 TEST_F(BrokerAclTest, ADeviceCannotPublishAsAnotherNorReadAnothersCommands) {
   const auto uplinks = topics::site_uplink_filters("site-1");
   Client edge1(loop_, site_->port(), logins_["edge-1"], uplinks);
-  Client a(loop_, site_->port(), logins_["dev-a"], {dev("dev-b", topics::Channel::kCommand),
-                                                    dev("dev-b", topics::Channel::kAck),
-                                                    dev("dev-a", topics::Channel::kCommand)});
+  Client a(loop_, site_->port(), logins_["dev-a"],
+           {dev("dev-b", topics::Channel::kCommand), dev("dev-b", topics::Channel::kAck),
+            dev("dev-a", topics::Channel::kCommand)});
   ASSERT_TRUE(edge1.wait_connected());
   ASSERT_TRUE(a.wait_connected());
   // A forged event and presence as B never reach the edge; A's own do.
@@ -224,17 +228,21 @@ TEST_F(BrokerAclTest, AnEdgeCannotPublishAnotherEdgesBatchNorReadItsAcks) {
              edge("edge-1", topics::EdgeChannel::kAck)});
   ASSERT_TRUE(cloud.wait_connected());
   ASSERT_TRUE(e1.wait_connected());
-  EXPECT_TRUE(marker_after(e1, cloud, edge("edge-2", topics::EdgeChannel::kBatch), edge("edge-1", topics::EdgeChannel::kBatch)));
+  EXPECT_TRUE(marker_after(e1, cloud, edge("edge-2", topics::EdgeChannel::kBatch),
+                           edge("edge-1", topics::EdgeChannel::kBatch)));
   EXPECT_EQ(cloud.count(edge("edge-2", topics::EdgeChannel::kBatch)), 0u);
-  EXPECT_TRUE(marker_after(cloud, e1, edge("edge-2", topics::EdgeChannel::kAck), edge("edge-1", topics::EdgeChannel::kAck)));
+  EXPECT_TRUE(
+      marker_after(cloud, e1, edge("edge-2", topics::EdgeChannel::kAck), edge("edge-1", topics::EdgeChannel::kAck)));
   cloud.publish(edge("edge-2", topics::EdgeChannel::kCommand));
-  EXPECT_TRUE(marker_after(cloud, e1, edge("edge-2", topics::EdgeChannel::kCommand), edge("edge-1", topics::EdgeChannel::kAck)));
+  EXPECT_TRUE(marker_after(cloud, e1, edge("edge-2", topics::EdgeChannel::kCommand),
+                           edge("edge-1", topics::EdgeChannel::kAck)));
   EXPECT_EQ(e1.count(edge("edge-2", topics::EdgeChannel::kAck)), 0u);
   EXPECT_EQ(e1.count(edge("edge-2", topics::EdgeChannel::kCommand)), 0u);
   // Nor forge the cloud's ack to itself (the attack that made an edge delete its spool).
   Client e1_acks(loop_, cloud_->port(), logins_["edge-1"], {edge("edge-1", topics::EdgeChannel::kAck)});
   ASSERT_TRUE(e1_acks.wait_connected());
-  EXPECT_TRUE(marker_after(e1, cloud, edge("edge-1", topics::EdgeChannel::kAck), edge("edge-1", topics::EdgeChannel::kBatch)));
+  EXPECT_TRUE(
+      marker_after(e1, cloud, edge("edge-1", topics::EdgeChannel::kAck), edge("edge-1", topics::EdgeChannel::kBatch)));
   EXPECT_EQ(e1_acks.count(edge("edge-1", topics::EdgeChannel::kAck)), 0u);
 }
 
@@ -244,10 +252,12 @@ TEST_F(BrokerAclTest, ARecipientReadsOnlyItsOwnInbox) {
             {topics::push_inbox_filter(), push("rcp-1", topics::PushChannel::kInbox)});
   ASSERT_TRUE(cloud.wait_connected());
   ASSERT_TRUE(r1.wait_connected());
-  EXPECT_TRUE(marker_after(cloud, r1, push("rcp-2", topics::PushChannel::kInbox), push("rcp-1", topics::PushChannel::kInbox)));
+  EXPECT_TRUE(
+      marker_after(cloud, r1, push("rcp-2", topics::PushChannel::kInbox), push("rcp-1", topics::PushChannel::kInbox)));
   EXPECT_EQ(r1.count(push("rcp-2", topics::PushChannel::kInbox)), 0u);
   // Nor answer for another: a receipt as rcp-2 never reaches the cloud.
-  EXPECT_TRUE(marker_after(r1, cloud, push("rcp-2", topics::PushChannel::kReceipt), push("rcp-1", topics::PushChannel::kReceipt)));
+  EXPECT_TRUE(marker_after(r1, cloud, push("rcp-2", topics::PushChannel::kReceipt),
+                           push("rcp-1", topics::PushChannel::kReceipt)));
   EXPECT_EQ(cloud.count(push("rcp-2", topics::PushChannel::kReceipt)), 0u);
 }
 

@@ -83,7 +83,8 @@ TEST(Principal, ValidateRefusesWhatDoesNotFitTheKind) {
 TEST(PasswordHash, VerifiesAHashMadeByMosquittoPasswd) {
   // `mosquitto_passwd -c -b f user secret` (mosquitto 2.0.11).
   const std::string theirs =
-      "$7$101$0Lxedkz8ifhDrijB$JtbcmsHY/k3NqElABJlEkBnExYEO9WhkTLmWqfTlX61+Z69ax8o1gnyuudmpUCfOUwDb/Eka9kFmFDnaEbY4lw==";
+      "$7$101$0Lxedkz8ifhDrijB$JtbcmsHY/k3NqElABJlEkBnExYEO9WhkTLmWqfTlX61+Z69ax8o1gnyuudmpUCfOUwDb/"
+      "Eka9kFmFDnaEbY4lw==";
   EXPECT_TRUE(verify_password("secret", theirs));
   EXPECT_FALSE(verify_password("Secret", theirs));
   EXPECT_FALSE(verify_password("secret", "$6$abc$def"));
@@ -239,8 +240,8 @@ TEST_F(TempDir, CommandProvisionsListsRevokesAndWritesBrokerFiles) {
   EXPECT_EQ(dup.rc, 1);
   EXPECT_NE(dup.err.find("already provisioned"), std::string::npos) << dup.err;
   auto file = (dir_ / "d1.login").string();
-  auto rot = run({"provision", "device", "d-1", "--site", "s1", "--kind", "poster", "--rotate", "--password-file",
-                  file, store});
+  auto rot = run(
+      {"provision", "device", "d-1", "--site", "s1", "--kind", "poster", "--rotate", "--password-file", file, store});
   ASSERT_EQ(rot.rc, 0) << rot.err;
   auto book = read_login_file(file);
   ASSERT_TRUE(book.ok());
@@ -280,10 +281,10 @@ TEST_F(TempDir, CommandRefusesBadIdsKindsAndMissingOptions) {
   auto bad_kind = run({"provision", "toaster", "t1", store});
   EXPECT_EQ(bad_kind.rc, 2);
   EXPECT_NE(bad_kind.err.find("unknown principal kind 'toaster'"), std::string::npos) << bad_kind.err;
-  EXPECT_EQ(run({"provision", "device", "d1", "--site", "s1", store}).rc, 2);                   // no --kind
+  EXPECT_EQ(run({"provision", "device", "d1", "--site", "s1", store}).rc, 2);  // no --kind
   EXPECT_EQ(run({"provision", "device", "d1", "--site", "s1", "--kind", "toaster", store}).rc, 2);
-  EXPECT_EQ(run({"provision", "edge", "e1", store}).rc, 2);                                        // no --site
-  EXPECT_EQ(run({"broker-files", "--broker", "site", "--out", dir_.string(), store}).rc, 2);       // no --site
+  EXPECT_EQ(run({"provision", "edge", "e1", store}).rc, 2);                                   // no --site
+  EXPECT_EQ(run({"broker-files", "--broker", "site", "--out", dir_.string(), store}).rc, 2);  // no --site
   EXPECT_EQ(run({"broker-files", "--broker", "moon", "--out", dir_.string(), store}).rc, 2);
   EXPECT_EQ(run({"credentials", "list", "--store=postgres://x"}).rc, 2);
   auto help = run({"provision", "--help"});

@@ -3,8 +3,7 @@
 namespace tidewire::credentials {
 namespace {
 
-constexpr const char* kColumns =
-    "kind, id, site, device_kind, audience, password_hash, created_ms, revoked_ms";
+constexpr const char* kColumns = "kind, id, site, device_kind, audience, password_hash, created_ms, revoked_ms";
 
 Principal row(const sqlite::Statement& s) {
   Principal p;
@@ -56,8 +55,10 @@ Status SqliteCredentialStore::add(const std::vector<Principal>& principals, bool
     if (!s) return s.error();
     s->bind(1, std::string_view(kind_name(p.kind))).bind(2, p.id).bind(3, p.site);
     s->bind(4, static_cast<int64_t>(p.device_kind));
-    if (p.audience) s->bind(5, std::string_view(audience_name(*p.audience)));
-    else s->bind_null(5);
+    if (p.audience)
+      s->bind(5, std::string_view(audience_name(*p.audience)));
+    else
+      s->bind_null(5);
     s->bind(6, p.password_hash).bind(7, p.created_ms);
     if (auto st = s->run(); !st) return st;
   }

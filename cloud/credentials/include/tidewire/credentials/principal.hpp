@@ -48,7 +48,9 @@ struct Principal {
 
 // "<kind>.<id>".
 std::string username(PrincipalKind kind, const std::string& id);
-inline std::string username(const Principal& p) { return username(p.kind, p.id); }
+inline std::string username(const Principal& p) {
+  return username(p.kind, p.id);
+}
 
 const char* audience_name(topics::Audience audience);
 Expected<topics::Audience> parse_audience(std::string_view name);
