@@ -6,9 +6,13 @@
 #include "all_modules.hpp"
 #include "tidewire/cloud/cloud_host.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/credentials/credentials_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace tidewire;
+  // Subcommands that manage the cloud's data and exit: broker credentials (docs/security.md).
+  if (argc > 1 && credentials::is_credentials_command(argv[1]))
+    return credentials::run_credentials_command({argv + 1, argv + argc}, std::cout, std::cerr);
   cloud::CloudHost host(cloud::all_modules());
   // `tidewire-cloud token ...` and other module commands run instead of the server.
   if (int rc = host.run_command(argc, argv); rc >= 0) return rc;
@@ -20,7 +24,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!*parsed) {
-    std::cout << config.usage();
+    std::cout << config.usage()
+              << "\nsubcommands: provision, revoke, credentials list, broker-files (tidewire-cloud provision --help)\n";
     return 0;
   }
   if (auto st = host.check(config); !st) {

@@ -42,6 +42,9 @@ int cmd_app(int argc, char** argv) {
                  {"summary-interval-s", Type::kInt, "5", "how often --apps logs its summary"},
                  {"duration-s", Type::kInt, "0", "stop after this long (0 = until SIGTERM)"},
                  {"seed", Type::kInt, "1", "randomness seed (auto-open, reconnect jitter)"},
+                 {"credentials", Type::kString, "",
+                  "login file with the apps' recipient.<id> logins (tidewire-cloud provision --password-file, or a "
+                  "demo's run/logins; docs/security.md)"},
                  {"log-level", Type::kString, "info", "debug | info | warn | error"}});
   if (int rc = parse(config, argc, argv); rc >= 0) return rc;
 
@@ -83,6 +86,14 @@ int cmd_app(int argc, char** argv) {
   o.connects_per_s = static_cast<int>(config.integer("connects-per-s"));
   o.seed = static_cast<uint64_t>(config.integer("seed"));
   o.quiet = !one;
+  if (!config.str("credentials").empty()) {
+    auto book = credentials::read_login_file(config.str("credentials"));
+    if (!book) {
+      std::cerr << "tidewire-sim: " << book.error().message << "\n";
+      return 2;
+    }
+    o.logins = *book;
+  }
 
   install_shutdown_handlers();
   SystemClock clock;

@@ -78,6 +78,8 @@ int cmd_dispatch(int argc, char** argv) {
                  cloud_token_spec(),
                  {"site-host", Type::kString, "127.0.0.1", "with --cloud: the site broker the riders connect to"},
                  {"site-port", Type::kInt, "0", "with --cloud: its port"},
+                 {"credentials", Type::kString, "",
+                  "with --cloud: login file with the riders' device.<id> logins (docs/security.md)"},
                  {"site", Type::kString, "site-1", "the riders' site id"},
                  {"run-dir", Type::kString, "run/dispatch", "configs, databases and logs of the local stack"},
                  {"cloud-config", Type::kString, "", "extra `key = value` lines (\\n-separated) for the local cloud"},
@@ -105,6 +107,7 @@ int cmd_dispatch(int argc, char** argv) {
   o.cloud_token = *token;
   o.site_host = config.str("site-host");
   o.site_port = static_cast<int>(config.integer("site-port"));
+  o.credentials_file = config.str("credentials");
   o.site = config.str("site");
   o.run_dir = config.str("run-dir");
   o.extra_cloud_config = config.str("cloud-config");

@@ -10,6 +10,7 @@
 #include "tidewire/common/config.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/common/shutdown.hpp"
+#include "tidewire/credentials/login_file.hpp"
 #include "tidewire/sim/bench.hpp"
 #include "tidewire/sim/fleet.hpp"
 #include "tidewire/sim/stack.hpp"
@@ -54,6 +55,18 @@ std::vector<OptionSpec> fleet_specs() {
   };
 }
 
+// The devices' logins from --credentials FILE (a login file: docs/security.md).
+bool read_credentials(const tw::Config& c, sim::FleetOptions& fo) {
+  if (c.str("credentials").empty()) return true;
+  auto book = tw::credentials::read_login_file(c.str("credentials"));
+  if (!book) {
+    std::cerr << "tidewire-sim: " << book.error().message << "\n";
+    return false;
+  }
+  fo.logins = *book;
+  return true;
+}
+
 sim::FleetOptions fleet_options(const tw::Config& c) {
   sim::FleetOptions o;
   o.site = c.str("site");
@@ -84,11 +97,14 @@ int cmd_run(int argc, char** argv) {
   specs.push_back(sim::cli::cloud_token_spec());
   specs.push_back({"duration-s", Type::kInt, "0", "stop after this long (0 = until done with --verify, else SIGTERM)"});
   specs.push_back({"timeout-s", Type::kInt, "300", "with --verify: give up waiting for delivery after this long"});
+  specs.push_back({"credentials", Type::kString, "",
+                   "login file with the devices' device.<id> logins (e.g. a demo's run/logins; docs/security.md)"});
   tw::Config config("tidewire-sim run", "Runs virtual devices against a site broker.", specs);
   if (int rc = parse(config, argc, argv); rc >= 0) return rc;
   auto fo = fleet_options(config);
   fo.broker_host = config.str("broker-host");
   fo.broker_port = static_cast<int>(config.integer("broker-port"));
+  if (!read_credentials(config, fo)) return 2;
   bool verify = config.flag("verify");
   sim::HttpEndpoint cloud;
   if (verify) {
@@ -193,6 +209,10 @@ int cmd_demo(int argc, char** argv) {
   }
   auto fo = fleet_options(config);
   fo.broker_port = (*stack)->site_broker_port();
+  if (auto st = (*stack)->provision_fleet(fo); !st) {
+    std::cerr << "tidewire-sim: " << st.error().describe() << "\n";
+    return 1;
+  }
   tw::SystemClock clock;
   tw::MetricsRegistry metrics;
   sim::Fleet fleet(fo, clock, metrics);
@@ -214,6 +234,9 @@ int cmd_demo(int argc, char** argv) {
             << "  more tokens     " << (*stack)->options().bin_dir << "/tidewire-cloud token create --config " << so.run_dir
             << "/cloud.conf --principal NAME --scopes merchant\n"
             << "  configs, logs   " << so.run_dir << "/\n"
+            << "  broker logins   " << (*stack)->logins_path() << " (brokers are locked: docs/security.md)\n"
+            << "  credentials     " << (*stack)->options().bin_dir << "/tidewire-cloud credentials list --config "
+            << so.run_dir << "/cloud.conf\n"
             << "Ctrl-C stops every process.\n"
             << std::endl;
   int64_t next_log = clock.steady_ms() + 10'000;

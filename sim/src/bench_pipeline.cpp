@@ -8,6 +8,8 @@
 #include "process/process.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/log.hpp"
+#include "tidewire/credentials/broker_files.hpp"
+#include "tidewire/credentials/password_hash.hpp"
 #include "tidewire/protocols/codec.hpp"
 #include "tidewire/sim/bench.hpp"
 #include "tidewire/sim/fleet.hpp"
@@ -53,14 +55,15 @@ double scrape_counter(const std::string& text, const std::string& name) {
 
 }  // namespace
 
-Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos) {
+Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos,
+                                    const RawPubSubRoute& route) {
   transport::MosquittoLoop loop;
   if (auto st = loop.start_thread(); !st) return st.error();
   SeededRandom random(7);
   transport::MosquittoClientOptions quiet;
   quiet.log_edges = false;
   transport::MosquittoClient sub(loop, random, quiet), pub(loop, random, quiet);
-  const std::string topic = "tw-bench/raw";
+  const std::string& topic = route.topic;
   std::atomic<int> received{0};
   std::atomic<bool> probe{false};
   std::promise<void> all_in;
@@ -76,8 +79,12 @@ Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes
   co.port = port;
   co.max_inflight = max_inflight;
   co.client_id = "bench-sub";
+  co.username = route.subscriber.username;
+  co.password = route.subscriber.password;
   if (auto st = sub.connect(co); !st) return st.error();
   co.client_id = "bench-pub";
+  co.username = route.publisher.username;
+  co.password = route.publisher.password;
   if (auto st = pub.connect(co); !st) return st.error();
   if (auto st = sub.subscribe(topic, qos); !st) return st.error();
   if (!process::wait_until([&] { return sub.is_connected() && pub.is_connected(); }, 10'000)) {
@@ -118,6 +125,49 @@ Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes
   return messages / std::max(seconds, 1e-3);
 }
 
+namespace {
+
+// A broker locked like the stack's (docs/security.md) for the raw reference, holding one
+// device and its site's edge: the device publishes its events, the edge reads them.
+struct LockedRawBroker {
+  process::LocalBrokerPtr broker;
+  RawPubSubRoute route;
+};
+
+Expected<LockedRawBroker> start_locked_raw_broker(const std::string& dir) {
+  using credentials::Principal;
+  using credentials::PrincipalKind;
+  Principal device{PrincipalKind::kDevice, "raw-device", "raw-site", v1::DEVICE_KIND_POSTER, std::nullopt, "", 0, 0};
+  Principal edge{PrincipalKind::kEdge, "raw-edge", "raw-site", v1::DEVICE_KIND_UNSPECIFIED, std::nullopt, "", 0, 0};
+  LockedRawBroker out;
+  for (auto* p : {&device, &edge}) {
+    auto password = credentials::make_password();
+    if (!password) return password.error();
+    auto hash = credentials::hash_password(*password);
+    if (!hash) return hash.error();
+    p->password_hash = *hash;
+    (p == &device ? out.route.publisher : out.route.subscriber) = {credentials::username(*p), *password};
+  }
+  auto files = credentials::render_site_broker({device, edge}, "raw-site");
+  if (!files) return files.error();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (auto st = credentials::write_broker_files(dir, *files); !st) return st.error();
+  auto topic = topics::device_topic({"raw-site", v1::DEVICE_KIND_POSTER, "raw-device"}, topics::Channel::kEvent);
+  if (!topic) return topic.error();
+  out.route.topic = *topic;
+  process::LocalBroker::Options bo;
+  bo.work_dir = dir;
+  bo.password_file = dir + "/passwords";
+  bo.acl_file = dir + "/acl";
+  auto broker = process::LocalBroker::start(bo);
+  if (!broker) return broker.error();
+  out.broker = std::move(*broker);
+  return out;
+}
+
+}  // namespace
+
 Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
   size_t payload = event_payload_bytes();
   // A fresh stack every run: an old spool or registry would change what is measured.
@@ -132,14 +182,13 @@ Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
   auto stack = Stack::start(so);
   if (!stack) return stack.error();
 
-  // Reference: the same broker binary and payload size, measured in this run.
-  process::LocalBroker::Options bo;
-  bo.work_dir = o.run_dir;
-  auto raw_broker = process::LocalBroker::start(bo);
-  if (!raw_broker) return raw_broker.error();
-  auto raw = measure_raw_pubsub((*raw_broker)->port(), o.raw_messages, payload, o.max_inflight, 1);
+  // Reference: the same broker binary, locked the same way, and payload size, in this run.
+  auto raw_broker = start_locked_raw_broker(o.run_dir + "/raw-broker");
+  if (!raw_broker) return raw_broker.error().with_context("raw reference broker");
+  auto raw = measure_raw_pubsub(raw_broker->broker->port(), o.raw_messages, payload, o.max_inflight, 1,
+                                raw_broker->route);
   if (!raw) return raw.error().with_context("raw reference");
-  raw_broker->reset();
+  raw_broker->broker.reset();
 
   SystemClock clock;
   MetricsRegistry metrics;
@@ -151,6 +200,7 @@ Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
   fo.status_interval_ms = 600'000;
   fo.max_inflight = o.max_inflight;
   fo.tick_ms = 5;
+  if (auto st = (*stack)->provision_fleet(fo); !st) return st.error().with_context("provision fleet");
   Fleet fleet(fo, clock, metrics);
   if (auto st = fleet.start(); !st) return st.error();
   if (!process::wait_until([&] { return fleet.online() == fleet.size(); }, 30'000)) {

@@ -142,6 +142,9 @@ class PushBench {
     ao.broker_port = stack_.cloud_broker_port();
     ao.recipient_ids = ids;
     ao.client_id_prefix = "bench-app-";
+    auto logins = stack_.provision_recipients(ids);
+    if (!logins) return logins.error().with_context("provision apps");
+    ao.logins = *logins;
     apps_ = std::make_unique<push_app::VirtualApps>(ao, clock_, metrics_);
     apps_->set_on_notification([this](const push_app::PushApp&, const v1::PushDelivery& d) {
       int64_t now = clock_.wall_ms();
@@ -354,7 +357,17 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
 
   // 1. Reference: the raw rate of the very broker the cloud publishes through.
   size_t payload = delivery_payload_bytes();
-  auto raw = measure_raw_pubsub((*stack)->cloud_broker_port(), o.raw_messages, payload, 100, 1);
+  // The broker is locked: the path a notification takes, the cloud's login publishing to
+  // one recipient's inbox.
+  RawPubSubRoute route;
+  route.topic = *topics::push_topic("bench-raw", topics::PushChannel::kInbox);
+  route.publisher = {credentials::username(credentials::PrincipalKind::kCloud, (*stack)->options().cloud_id),
+                     (*stack)->logins().at(credentials::username(credentials::PrincipalKind::kCloud,
+                                                                 (*stack)->options().cloud_id))};
+  auto raw_app = (*stack)->provision_recipients({"bench-raw"});
+  if (!raw_app) return raw_app.error().with_context("raw reference");
+  route.subscriber = {raw_app->begin()->first, raw_app->begin()->second};
+  auto raw = measure_raw_pubsub((*stack)->cloud_broker_port(), o.raw_messages, payload, 100, 1, route);
   if (!raw) return raw.error().with_context("raw reference");
   js << ",\"raw_broker\":{\"qos\":1,\"payload_bytes\":" << payload << ",\"messages\":" << o.raw_messages
      << ",\"pubsub_msgs_per_s\":" << static_cast<int64_t>(*raw) << "}";
@@ -421,6 +434,13 @@ Expected<std::string> bench_push(const PushBenchOptions& o) {
     push_app::InboxGatewayOptions go;
     go.broker_port = (*stack)->cloud_broker_port();
     go.connections = o.fanout_gateway_connections;
+    credentials::Principal gw;
+    gw.kind = credentials::PrincipalKind::kGateway;
+    gw.id = "bench-gateway";
+    auto login = (*stack)->provision(gw);
+    if (!login) return fail(login.error().with_context("provision gateway"));
+    go.username = login->username;
+    go.password = login->password;
     auto own = std::make_shared<std::unordered_set<std::string>>(online.begin(), online.end());
     go.serves = [own](const std::string& recipient) { return own->count(recipient) == 0; };
     gateway = std::make_unique<push_app::InboxGateway>(go, b.clock_, b.metrics_);

@@ -27,6 +27,30 @@ struct Fleet::Device {
   uint64_t script_count = 0;
 };
 
+namespace {
+
+// PREFIX-KIND-NNNNN for the counted posters, riders and encoders.
+std::vector<std::pair<v1::DeviceKind, std::string>> numbered_devices(const FleetOptions& o) {
+  std::vector<std::pair<v1::DeviceKind, std::string>> out;
+  for (auto [kind, count] : {std::pair{v1::DEVICE_KIND_POSTER, o.posters}, std::pair{v1::DEVICE_KIND_RIDER, o.riders},
+                             std::pair{v1::DEVICE_KIND_ENCODER, o.encoders}}) {
+    for (int i = 0; i < count; ++i) {
+      char id[96];
+      std::snprintf(id, sizeof id, "%s-%s-%05d", o.id_prefix.c_str(), topics::kind_name(kind), i + 1);
+      out.emplace_back(kind, id);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<v1::DeviceKind, std::string>> fleet_devices(const FleetOptions& options) {
+  auto out = numbered_devices(options);
+  for (const auto& r : options.rider_specs) out.emplace_back(v1::DEVICE_KIND_RIDER, r.id);
+  return out;
+}
+
 Fleet::Fleet(FleetOptions options, Clock& clock, MetricsRegistry& metrics)
     : options_(std::move(options)), clock_(clock), metrics_(metrics) {
   random_ = std::make_shared<SeededRandom>(options_.seed);
@@ -88,6 +112,10 @@ Status Fleet::start() {
     so.connect.port = options_.broker_port;
     so.connect.client_id = id;
     so.connect.max_inflight = options_.max_inflight;
+    if (auto login = credentials::find_login(options_.logins, credentials::PrincipalKind::kDevice, id)) {
+      so.connect.username = login->username;
+      so.connect.password = login->password;
+    }
     so.status_interval_ms = options_.status_interval_ms;
     so.resend_timeout_ms = options_.resend_timeout_ms;
     so.quiet = true;  // thousands of devices: per-device lines go to DEBUG
@@ -98,13 +126,8 @@ Status Fleet::start() {
     devices_.push_back(std::move(d));
     return {};
   };
-  for (Want w : {Want{v1::DEVICE_KIND_POSTER, options_.posters}, Want{v1::DEVICE_KIND_RIDER, options_.riders},
-                 Want{v1::DEVICE_KIND_ENCODER, options_.encoders}}) {
-    for (int i = 0; i < w.count; ++i) {
-      char id[96];
-      std::snprintf(id, sizeof id, "%s-%s-%05d", options_.id_prefix.c_str(), topics::kind_name(w.kind), i + 1);
-      if (auto st = add(w.kind, id, hal_options); !st) return st;
-    }
+  for (const auto& [kind, id] : numbered_devices(options_)) {
+    if (auto st = add(kind, id, hal_options); !st) return st;
   }
   for (const auto& r : options_.rider_specs) {
     firmware::SimHalOptions h = hal_options;

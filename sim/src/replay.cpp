@@ -202,6 +202,13 @@ Expected<std::string> run_replay(const ReplayOptions& o) {
     fo.rider_specs.push_back(spec);
     shifts.push_back({r.id, spec.on_wall_ms, spec.off_wall_ms});
   }
+  if (stack) {
+    if (auto st = stack->provision_fleet(fo); !st) return st.error().with_context("provision riders");
+  } else if (!o.credentials_file.empty()) {
+    auto book = credentials::read_login_file(o.credentials_file);
+    if (!book) return book.error();
+    fo.logins = *book;
+  }
   Fleet fleet(fo, clock, metrics);
   if (auto st = fleet.start(); !st) return st.error().with_context("rider fleet");
   TW_INFO(kLog, orders.size() << " orders from " << merchants.size() << " merchants, " << all_riders->size()

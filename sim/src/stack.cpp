@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tidewire/common/log.hpp"
+#include "tidewire/credentials/credential_store.hpp"
 
 namespace tidewire::sim {
 namespace fs = std::filesystem;
@@ -55,14 +56,19 @@ Expected<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
     }
   }
 
-  process::LocalBroker::Options broker;
-  broker.work_dir = s->options_.run_dir;
-  auto cloud_broker = process::LocalBroker::start(broker);
-  if (!cloud_broker) return cloud_broker.error().with_context("cloud broker");
-  s->cloud_broker_ = std::move(*cloud_broker);
-  auto site_broker = process::LocalBroker::start(broker);
-  if (!site_broker) return site_broker.error().with_context("site broker");
-  s->site_broker_ = std::move(*site_broker);
+  // Credentials first: a locked broker reads its files when it starts.
+  if (auto st = s->open_credentials(); !st) return st.error().with_context("credentials");
+  for (const char* name : {"cloud", "site"}) {
+    process::LocalBroker::Options broker;
+    broker.work_dir = s->options_.run_dir;
+    if (options.locked) {
+      broker.password_file = s->path(std::string("brokers/") + name + "/passwords");
+      broker.acl_file = s->path(std::string("brokers/") + name + "/acl");
+    }
+    auto started = process::LocalBroker::start(broker);
+    if (!started) return started.error().with_context(std::string(name) + " broker");
+    (std::string(name) == "cloud" ? s->cloud_broker_ : s->site_broker_) = std::move(*started);
+  }
 
   s->http_port_ = options.http_port;
   if (s->http_port_ == 0) {
@@ -84,6 +90,8 @@ Status Stack::write_configs() {
         << "http-port = " << http_port_ << "\n"
         << "mqtt-host = 127.0.0.1\n"
         << "mqtt-port = " << cloud_broker_->port() << "\n"
+        << "mqtt-username = " << cloud_login_.username << "\n"
+        << "mqtt-password = " << cloud_login_.password << "\n"
         << "store = sqlite:" << path("cloud.db") << "\n"
         << "offline-after-s = " << options_.offline_after_s << "\n"
         << "log-level = " << options_.log_level << "\n"
@@ -94,12 +102,22 @@ Status Stack::write_configs() {
        << "site = " << options_.site << "\n"
        << "site-host = 127.0.0.1\n"
        << "site-port = " << site_broker_->port() << "\n"
+       << "site-username = " << edge_login_.username << "\n"
+       << "site-password = " << edge_login_.password << "\n"
        << "cloud-host = 127.0.0.1\n"
        << "cloud-port = " << cloud_broker_->port() << "\n"
+       << "cloud-username = " << edge_login_.username << "\n"
+       << "cloud-password = " << edge_login_.password << "\n"
        << "spool-path = " << path("edge-spool.db") << "\n"
        << "log-level = " << options_.log_level << "\n"
        << options_.edge_extra_config;
   if (!cloud || !edge) return make_error(ErrorCode::kIo, "cannot write configs in " + options_.run_dir);
+  cloud.close();
+  edge.close();
+  // They hold passwords now.
+  std::error_code ec;
+  fs::permissions(path("cloud.conf"), fs::perms::owner_read | fs::perms::owner_write, ec);
+  fs::permissions(path("edge.conf"), fs::perms::owner_read | fs::perms::owner_write, ec);
   return {};
 }
 
@@ -190,6 +208,7 @@ void Stack::stop() {
   }
   site_broker_.reset();
   cloud_broker_.reset();
+  credentials_.reset();
 }
 
 Stack::~Stack() { stop(); }

@@ -61,6 +61,9 @@ TEST_F(AlertPushTest, AnOfflinePosterAlertsTheOperatorOnceAndRecoversOnce) {
   push_app::VirtualAppsOptions ao;
   ao.broker_port = stack_->cloud_broker_port();
   ao.recipient_ids = {"ops-1"};
+  auto logins = stack_->provision_recipients(ao.recipient_ids);
+  ASSERT_TRUE(logins.ok()) << logins.error().describe();
+  ao.logins = *logins;
   apps_ = std::make_unique<push_app::VirtualApps>(ao, clock_, metrics_);
   apps_->set_on_notification([&](const push_app::PushApp&, const v1::PushDelivery& d) {
     std::lock_guard lock(mu);

@@ -307,6 +307,7 @@ TEST_F(DispatchFaultTest, KilledCloudLosesNoOrderAndAssignsNoneTwice) {
   fo.hal.pickup_service_s = 240 / kRideScale;
   fo.hal.dropoff_service_s = 240 / kRideScale;
   fo.hal.rider_speed_mps = 5 * kRideScale;
+  ASSERT_TRUE(stack_->provision_fleet(fo).ok());
   fleet_ = std::make_unique<sim::Fleet>(fo, clock_, metrics_);
   ASSERT_TRUE(fleet_->start().ok());
   ASSERT_TRUE(process::wait_until([&] { return fleet_->online() == kRiders; }, 20'000)) << fleet_->summary();

@@ -4,6 +4,7 @@
 // terminal is a raw MQTT client publishing valid envelopes, as any merchant app could.
 #include <google/protobuf/util/json_util.h>
 
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <vector>
@@ -30,35 +31,26 @@ bool from_json(const std::string& body, T& out) {
 
 constexpr int64_t kWaitMs = 30'000;
 
-// One MQTT connection on a broker of the stack, recording what arrives.
+// One MQTT connection on a (locked) broker of the stack, as one principal, recording what
+// arrives. Its subscriptions go out before the connection reports up (transport.hpp), so
+// nothing published after the constructor returns is missed.
 class Peer {
  public:
-  Peer(transport::MosquittoLoop& loop, Random& random, int port, const std::string& client_id)
-      : client_(loop, random), client_id_(client_id) {
+  Peer(transport::MosquittoLoop& loop, Random& random, int port, const credentials::Login& login,
+       const std::vector<std::string>& filters)
+      : client_(loop, random) {
     client_.set_message_handler([this](const transport::Message& m) {
       std::lock_guard lock(mu_);
       received_.push_back(m);
     });
+    for (const auto& f : filters) EXPECT_TRUE(client_.subscribe(f, 1).ok());
     transport::ConnectOptions o;
     o.port = port;
-    o.client_id = client_id;
+    o.client_id = login.username;
+    o.username = login.username;
+    o.password = login.password;
     EXPECT_TRUE(client_.connect(o).ok());
     EXPECT_TRUE(wait_until([&] { return client_.is_connected(); }, kWaitMs));
-  }
-  // Subscribes and waits until a probe of our own comes back, so nothing sent after this
-  // returns can be missed.
-  void subscribe(const std::string& filter) {
-    // A filter may hold wildcards, which cannot be published to: the probe has its own topic.
-    const std::string probe = "probe/" + client_id_ + "/" + std::to_string(++probes_);
-    ASSERT_TRUE(client_.subscribe(filter, 1).ok());
-    ASSERT_TRUE(client_.subscribe(probe, 1).ok());
-    ASSERT_TRUE(wait_until(
-        [&] {
-          (void)client_.publish({probe, "x", 0, false});
-          return !on(probe).empty();
-        },
-        kWaitMs))
-        << filter;
   }
   void publish(const std::string& topic, const std::string& payload) {
     EXPECT_TRUE(wait_until([&] { return client_.publish({topic, payload, 1, false}).ok(); }, kWaitMs)) << topic;
@@ -73,8 +65,6 @@ class Peer {
 
  private:
   transport::MosquittoClient client_;
-  std::string client_id_;
-  int probes_ = 0;
   mutable std::mutex mu_;
   std::vector<transport::Message> received_;
 };
@@ -86,7 +76,7 @@ class MerchantOrderTest : public StackTest {
     ASSERT_TRUE(loop_.start_thread().ok());
   }
   void TearDown() override {
-    terminal_.reset();
+    terminals_.clear();
     app_.reset();
     loop_.stop();
     StackTest::TearDown();
@@ -101,14 +91,37 @@ class MerchantOrderTest : public StackTest {
     ASSERT_EQ(r->status, 201) << r->body;
   }
 
-  // The terminal on the site broker, and the merchant's app on the cloud broker
-  // listening to the merchant's update topic.
+  // The merchant's terminal on the site broker, and the merchant's app on the cloud broker
+  // listening to the merchant's update topic, each with its own credential.
   void connect(const std::string& merchant) {
-    terminal_ = std::make_unique<Peer>(loop_, random_, stack_->site_broker_port(), merchant + "-terminal");
-    app_ = std::make_unique<Peer>(loop_, random_, stack_->cloud_broker_port(), merchant + "-app");
+    credentials::Principal app;
+    app.kind = credentials::PrincipalKind::kRecipient;
+    app.id = merchant;
+    app.audience = topics::Audience::kMerchant;
+    auto login = stack_->provision(app);
+    ASSERT_TRUE(login.ok()) << login.error().describe();
     updates_topic_ = *topics::order_update_topic(topics::Audience::kMerchant, merchant);
-    app_->subscribe(updates_topic_);
-    terminal_->subscribe("tw/v1/site/" + stack_->options().site + "/+/+/ack");
+    app_ = std::make_unique<Peer>(loop_, random_, stack_->cloud_broker_port(), *login,
+                                  std::vector<std::string>{updates_topic_});
+    terminal(merchant);
+  }
+
+  // The device's own connection (provisioned on first use), subscribed to its acks.
+  Peer& terminal(const std::string& device, v1::DeviceKind kind = v1::DEVICE_KIND_MERCHANT) {
+    auto& peer = terminals_[device];
+    if (!peer) {
+      credentials::Principal p;
+      p.kind = credentials::PrincipalKind::kDevice;
+      p.id = device;
+      p.site = stack_->options().site;
+      p.device_kind = kind;
+      auto login = stack_->provision(p);
+      EXPECT_TRUE(login.ok()) << login.error().describe();
+      const std::string acks = *topics::device_topic({p.site, kind, device}, topics::Channel::kAck);
+      peer = std::make_unique<Peer>(loop_, random_, stack_->site_broker_port(), login.ok() ? *login : credentials::Login{},
+                                    std::vector<std::string>{acks});
+    }
+    return *peer;
   }
 
   // Publishes like a device's outbox does: again every 500 ms until the edge's DeviceAck
@@ -120,12 +133,12 @@ class MerchantOrderTest : public StackTest {
     int64_t last_sent = -1;
     bool acked = wait_until(
         [&] {
-          for (const auto& p : terminal_->on(ack_topic)) {
+          for (const auto& p : terminal(device, kind).on(ack_topic)) {
             v1::DeviceAck a;
             if (a.ParseFromString(p) && a.up_to_seq() >= seq) return true;
           }
           if (last_sent < 0 || clock_.steady_ms() - last_sent >= 500) {
-            terminal_->publish(event_topic(device, kind), wire);
+            terminal(device, kind).publish(event_topic(device, kind), wire);
             last_sent = clock_.steady_ms();
           }
           return false;
@@ -198,7 +211,7 @@ class MerchantOrderTest : public StackTest {
 
   transport::MosquittoLoop loop_;
   SeededRandom random_{11};
-  std::unique_ptr<Peer> terminal_;
+  std::map<std::string, std::unique_ptr<Peer>> terminals_;
   std::unique_ptr<Peer> app_;
   std::string updates_topic_;
 };
@@ -220,7 +233,7 @@ TEST_F(MerchantOrderTest, AnOrderFromTheTerminalIsCreatedOnceAndAnswered) {
   EXPECT_TRUE(wait_until([&] { return answered("o-1", "created"); }, kWaitMs));
 
   // The terminal re-sends it (as after a lost DeviceAck): one order, and nothing refused.
-  terminal_->publish(event_topic("m-1"), wire);
+  terminal("m-1").publish(event_topic("m-1"), wire);
   // A later, different order from the same terminal proves the copy went through first.
   send("m-1", 2, order_create("m-1", 2, order_request("o-2")));
   ASSERT_TRUE(wait_until([&] { return order_status("o-2") == 200; }, kWaitMs));
@@ -240,9 +253,9 @@ TEST_F(MerchantOrderTest, SpoofedMalformedAndUnknownKindsAreRefusedAndCounted) {
   send("m-1", 1, order_create("m-1", 1, order_request("o-spoof", "m-2")));
   // A body that is not an OrderRequest.
   send("m-1", 2, order_create("m-1", 2, std::string("\xff\xff\xff\xff", 4)));
-  // A kind the scheme does not know: the edge (subscribed, as the acks above prove) drops
-  // it as bad_topic, so it never reaches the cloud and is never acked.
-  terminal_->publish("tw/v1/site/" + stack_->options().site + "/toaster/t-1/event",
+  // A kind the scheme does not know: the site broker's ACL does not let m-1 publish there
+  // (and the edge would drop it as bad_topic), so it never reaches the cloud.
+  terminal("m-1").publish("tw/v1/site/" + stack_->options().site + "/toaster/t-1/event",
                      order_create("t-1", 1, order_request("o-toaster", "t-1")));
   // A rider device cannot place orders either (the cloud routes only merchant events).
   send("r-1", 1, order_create("r-1", 1, order_request("o-rider", "m-1"), v1::DEVICE_KIND_RIDER), v1::DEVICE_KIND_RIDER);

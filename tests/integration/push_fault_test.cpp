@@ -62,6 +62,9 @@ TEST_F(PushFaultTest, KilledCloudMidFanOutLosesNoNotificationAndAppsSeeNoneTwice
   push_app::VirtualAppsOptions ao;
   ao.broker_port = stack_->cloud_broker_port();
   ao.recipient_ids = ids;
+  auto logins = stack_->provision_recipients(ids);
+  ASSERT_TRUE(logins.ok()) << logins.error().describe();
+  ao.logins = *logins;
   apps_ = std::make_unique<push_app::VirtualApps>(ao, clock_, metrics_);
   apps_->set_on_notification([&](const push_app::PushApp& app, const v1::PushDelivery& d) {
     std::lock_guard lock(mu);

@@ -48,6 +48,8 @@ class StackTest : public ::testing::Test {
   sim::Fleet& start_fleet(sim::FleetOptions fo) {
     fo.site = stack_->options().site;
     fo.broker_port = stack_->site_broker_port();
+    auto provisioned = stack_->provision_fleet(fo);  // the brokers are locked
+    EXPECT_TRUE(provisioned.ok()) << provisioned.error().describe();
     fleet_ = std::make_unique<sim::Fleet>(fo, clock_, metrics_);
     auto st = fleet_->start();
     EXPECT_TRUE(st.ok()) << st.error().describe();

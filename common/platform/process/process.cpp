@@ -159,6 +159,9 @@ Expected<std::unique_ptr<LocalBroker>> LocalBroker::start(const Options& options
   if (b->options_.mosquitto_path.empty()) {
     return make_error(ErrorCode::kUnavailable, "mosquitto not found: install it (scripts/install-deps.sh)");
   }
+  if (options.password_file.empty() != options.acl_file.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "a locked broker needs both a password file and an acl file");
+  }
   ::mkdir(options.work_dir.c_str(), 0755);
   // A port found free can be taken by someone else before mosquitto binds it: retry.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -192,10 +195,12 @@ Status LocalBroker::launch() {
              << "use_identity_as_username true\n";
       }
     }
-    // Started as root (CI), mosquitto would drop to its own user and then fail to read
-    // files only we may read (keys, password files): stay the user who started it.
+    // Started as root (CI), mosquitto would switch to the "mosquitto" user, who cannot
+    // read the 0600/0640 keys, password and acl files we wrote: it stays who started it.
     if (::geteuid() == 0) conf << "user root\n";
-    conf << "allow_anonymous true\n"
+    conf << (locked() ? "allow_anonymous false\npassword_file " + options_.password_file + "\nacl_file " +
+                            options_.acl_file + "\n"
+                      : std::string("allow_anonymous true\n"))
          << "set_tcp_nodelay true\n"  // no 40 ms Nagle stalls towards clients (docs/decisions.md)
          << "persistence false\n"
          << "max_inflight_messages " << options_.max_inflight_messages << "\n"
@@ -230,6 +235,12 @@ Status LocalBroker::restart() {
 void LocalBroker::kill9() {
   if (child_) child_->kill9();
   child_.reset();
+}
+
+Status LocalBroker::reload() {
+  if (!child_ || !child_->running()) return make_error(ErrorCode::kUnavailable, "broker is not running");
+  if (::kill(child_->pid(), SIGHUP) != 0) return make_error(ErrorCode::kIo, "cannot signal the broker");
+  return {};
 }
 
 Status LocalBroker::start_again() {

@@ -55,6 +55,11 @@ class LocalBroker {
     std::string mosquitto_path;     // "" = search /usr/sbin, /usr/bin, PATH
     int max_inflight_messages = 1000;
     int max_queued_messages = 100000;
+    // Both set: the broker is locked (allow_anonymous false, this password_file and
+    // acl_file; docs/security.md). Both empty: anonymous clients may do anything, which
+    // only tests of the transport itself should use.
+    std::string password_file;
+    std::string acl_file;
     // A TLS listener (PEM files; throwaway_ca.hpp makes a set); all empty = plain TCP.
     std::string tls_ca_file;
     std::string tls_cert_file;
@@ -74,6 +79,10 @@ class LocalBroker {
   Status restart();
   void kill9();
   Status start_again();
+  // SIGHUP: mosquitto re-reads its password and acl files; connected clients stay, and
+  // a user no longer in the files is refused at its next connect.
+  Status reload();
+  bool locked() const { return !options_.password_file.empty(); }
 
  private:
   LocalBroker() = default;

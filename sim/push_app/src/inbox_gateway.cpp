@@ -56,6 +56,8 @@ Status InboxGateway::start() {
     o.client_id = options_.client_id_prefix + std::to_string(i);
     o.max_inflight = options_.max_inflight;
     o.tcp_nodelay = true;  // receipts follow PUBACKs, as in PushApp
+    o.username = options_.username;
+    o.password = options_.password;
     if (auto st = connections_[i]->client->connect(o); !st) return st.error().with_context("inbox gateway connect");
   }
   return {};

@@ -80,6 +80,11 @@ Status VirtualApps::start() {
         c.keepalive_s = options_.keepalive_s;
         c.reconnect_min_ms = options_.reconnect_min_ms;
         c.reconnect_max_ms = options_.reconnect_max_ms;
+        if (auto login = credentials::find_login(options_.logins, credentials::PrincipalKind::kRecipient,
+                                                 apps_[i]->recipient_id())) {
+          c.username = login->username;
+          c.password = login->password;
+        }
         if (auto st = apps_[i]->start(c); !st) TW_WARN("push-app", st.error().describe());
       }
     }));

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tidewire/common/expected.hpp"
+#include "tidewire/credentials/login_file.hpp"
 
 namespace tidewire::sim {
 
@@ -63,7 +64,16 @@ Expected<std::string> bench_push(const PushBenchOptions& options);
 // Returns the JSON report.
 Expected<std::string> bench_pipeline(const PipelineBenchOptions& options);
 
+// Where the raw reference publishes, and as whom: on a locked broker (docs/security.md) a
+// topic the publisher may write and the subscriber may read, with their logins.
+struct RawPubSubRoute {
+  std::string topic = "tw-bench/raw";
+  credentials::Login publisher;
+  credentials::Login subscriber;
+};
+
 // Raw broker reference alone: messages/s through one broker, one publisher, one subscriber.
-Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos);
+Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes, int max_inflight, int qos,
+                                    const RawPubSubRoute& route = {});
 
 }  // namespace tidewire::sim

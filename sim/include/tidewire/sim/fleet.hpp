@@ -13,6 +13,7 @@
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
+#include "tidewire/credentials/login_file.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
 
 namespace tidewire::sim {
@@ -45,7 +46,14 @@ struct FleetOptions {
   firmware::SimHalOptions hal;
   // Replays: riders with given ids, start points and shifts, in addition to `riders`.
   std::vector<RiderSpec> rider_specs;
+  // Each device connects as device.<id> with the password found here (Stack::provision_fleet,
+  // or a login file: `tidewire-sim run --credentials`); without one it connects anonymously,
+  // which locked brokers refuse.
+  credentials::LoginBook logins;
 };
+
+// The devices a fleet with these options runs: (kind, id), in start order.
+std::vector<std::pair<v1::DeviceKind, std::string>> fleet_devices(const FleetOptions& options);
 
 // What one device has put into its outbox through record_scripted_events(), for --verify.
 struct DeviceLedger {

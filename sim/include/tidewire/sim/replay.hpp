@@ -30,6 +30,7 @@ struct ReplayOptions {
   std::string cloud_token;        // with cloud_url: an API token with scope operator
   std::string site_host = "127.0.0.1";  // with cloud_url: the site broker riders connect to
   int site_port = 0;
+  std::string credentials_file;  // with cloud_url: a login file with the riders' device.<id> logins
   std::string site = "site-1";
   std::string run_dir = "run/dispatch";
   std::string bin_dir;             // tidewire-cloud/-edge; "" = next to this binary

@@ -4,12 +4,21 @@
 // `make demo`, `tidewire-sim bench` and the fault tests all stand on this.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/http.hpp"
 #include "process/process.hpp"
 #include "tidewire/common/expected.hpp"
+#include "tidewire/credentials/login_file.hpp"
+#include "tidewire/credentials/principal.hpp"
+
+namespace tidewire::credentials {
+class CredentialStore;
+}
 
 namespace tidewire::sim {
+
+struct FleetOptions;
 
 struct StackOptions {
   std::string run_dir = "run";  // configs, logs, databases
@@ -25,6 +34,11 @@ struct StackOptions {
   // Extra `key = value` lines appended to the generated cloud config (dispatch policy,
   // clock scale, ...).
   std::string cloud_extra_config;
+  // Both brokers refuse anonymous clients and enforce per-principal ACLs, as the project
+  // configures them for users (docs/security.md). The Stack provisions the cloud and the
+  // edge itself; clients it does not start get their logins from provision*().
+  bool locked = true;
+  std::string cloud_id = "cloud-1";
 };
 
 class Stack {
@@ -45,6 +59,23 @@ class Stack {
   // A token for `principal` with `scopes` (comma-separated), made the same way.
   Expected<std::string> make_token(const std::string& principal, const std::string& scopes);
 
+  // Credentials, in the cloud's store (run/cloud.db) like `tidewire-cloud provision`. Each
+  // call provisions (replacing an earlier password of the same principal), rewrites the
+  // broker files (run/brokers/{site,cloud}/) and run/logins, reloads both brokers and
+  // returns once they accept the new logins.
+  Expected<std::vector<credentials::Login>> provision(std::vector<credentials::Principal> principals);
+  Expected<credentials::Login> provision(const credentials::Principal& principal);
+  // Provisions every device of the fleet (on this stack's site) and puts the logins into
+  // fo.logins.
+  Status provision_fleet(FleetOptions& fo);
+  // Provisions recipient.<id> for each id (no audience) and returns their logins.
+  Expected<credentials::LoginBook> provision_recipients(const std::vector<std::string>& ids);
+  // Revokes, rewrites the files and reloads: the principal is refused at its next connect.
+  Status revoke(credentials::PrincipalKind kind, const std::string& id);
+  // Every login this Stack provisioned (also in logins_path(), mode 0600).
+  const credentials::LoginBook& logins() const { return logins_; }
+  std::string logins_path() const { return path("logins"); }
+
   // Fault injection.
   void kill9_edge();
   Status start_edge();
@@ -61,6 +92,11 @@ class Stack {
   Stack() = default;
   Status write_configs();
   Status make_operator_token();
+  Status open_credentials();
+  // Renders and writes both brokers' files and run/logins; `reload`: SIGHUP both brokers
+  // and wait until `probe` (a login just provisioned) is accepted where it belongs.
+  Status write_credentials(bool reload, const std::vector<credentials::Principal>& probe = {},
+                           const std::vector<credentials::Login>& probe_logins = {});
   std::string path(const std::string& name) const { return options_.run_dir + "/" + name; }
 
   StackOptions options_;
@@ -70,6 +106,10 @@ class Stack {
   process::LocalBrokerPtr site_broker_;
   process::ChildProcessPtr cloud_;
   process::ChildProcessPtr edge_;
+  std::unique_ptr<credentials::CredentialStore> credentials_;
+  credentials::LoginBook logins_;
+  credentials::Login cloud_login_;
+  credentials::Login edge_login_;
 };
 
 // A cloud's HTTP address given on the command line.

@@ -43,6 +43,10 @@ struct InboxGatewayOptions {
   std::string share_group = "tw-inbox-gateway";
   std::string client_id_prefix = "inbox-gateway-";
   int max_inflight = 256;  // receipts in flight per connection
+  // A gateway principal's login (gateway.<id>: reads every inbox, writes every receipt
+  // and sync; docs/security.md). Empty = anonymous.
+  std::string username;
+  std::string password;
   // Recipients this gateway answers for; null = all. Others' notifications are ignored
   // (their own app takes them).
   std::function<bool(const std::string& recipient)> serves;

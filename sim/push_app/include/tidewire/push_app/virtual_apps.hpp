@@ -19,6 +19,7 @@
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
+#include "tidewire/credentials/login_file.hpp"
 #include "tidewire/push_app/push_app.hpp"
 
 namespace tidewire::transport {
@@ -38,6 +39,9 @@ struct VirtualAppsOptions {
   int64_t reconnect_max_ms = 30'000;
   uint64_t seed = 1;
   std::string client_id_prefix = "app-";  // MQTT client id = prefix + recipient id
+  // Each app connects as recipient.<id> with the password found here (a login file:
+  // docs/security.md); an app without one connects anonymously, which locked brokers refuse.
+  credentials::LoginBook logins;
   bool quiet = true;                      // per-app lines at DEBUG
 };
 

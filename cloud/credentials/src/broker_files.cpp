@@ -1,0 +1,237 @@
+#include "tidewire/credentials/broker_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tidewire::credentials {
+namespace {
+
+using topics::Channel;
+
+std::vector<std::string> levels(const std::string& topic) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t slash = topic.find('/', start);
+    out.push_back(topic.substr(start, slash - start));
+    if (slash == std::string::npos) return out;
+    start = slash + 1;
+  }
+}
+
+// One user's block of the acl_file.
+class AclBlock {
+ public:
+  explicit AclBlock(const std::string& user) { text_ = "user " + user + "\n"; }
+  Status write(const Expected<std::string>& topic) { return line("write", topic); }
+  Status read(const Expected<std::string>& topic) { return line("read", topic); }
+  std::string done() { return text_ + "\n"; }
+
+ private:
+  Status line(const char* access, const Expected<std::string>& topic) {
+    if (!topic) return topic.error();
+    text_ += std::string("topic ") + access + " " + *topic + "\n";
+    return {};
+  }
+  std::string text_;
+};
+
+// A device's topic on `channel` for any kind and id of `site`: tw/v1/site/S/+/+/<channel>.
+Expected<std::string> site_device_filter(const std::string& site, Channel channel) {
+  auto a = topics::device_topic({site, v1::DEVICE_KIND_POSTER, "a"}, channel);
+  auto b = topics::device_topic({site, v1::DEVICE_KIND_RIDER, "b"}, channel);
+  if (!a) return a.error();
+  if (!b) return b.error();
+  return acl_filter_for(*a, *b);
+}
+
+Expected<std::string> any_edge_filter(topics::EdgeChannel channel) {
+  auto a = topics::edge_topic("a", channel);
+  auto b = topics::edge_topic("b", channel);
+  if (!a) return a.error();
+  if (!b) return b.error();
+  return acl_filter_for(*a, *b);
+}
+
+Expected<std::string> any_order_update_filter() {
+  auto a = topics::order_update_topic(topics::Audience::kCustomer, "a");
+  auto b = topics::order_update_topic(topics::Audience::kRider, "b");
+  if (!a) return a.error();
+  if (!b) return b.error();
+  return acl_filter_for(*a, *b);
+}
+
+Expected<std::string> device_block(const Principal& p) {
+  AclBlock acl(username(p));
+  const topics::DeviceAddress address{p.site, p.device_kind, p.id};
+  for (Channel c : {Channel::kStatus, Channel::kEvent, Channel::kPresence, Channel::kResult}) {
+    if (auto st = acl.write(topics::device_topic(address, c)); !st) return st.error();
+  }
+  for (Channel c : {Channel::kCommand, Channel::kAck}) {
+    if (auto st = acl.read(topics::device_topic(address, c)); !st) return st.error();
+  }
+  return acl.done();
+}
+
+Expected<std::string> site_edge_block(const Principal& p) {
+  AclBlock acl(username(p));
+  for (const auto& filter : topics::site_uplink_filters(p.site)) {
+    if (auto st = acl.read(filter); !st) return st.error();
+  }
+  for (Channel c : {Channel::kCommand, Channel::kAck}) {
+    if (auto st = acl.write(site_device_filter(p.site, c)); !st) return st.error();
+  }
+  return acl.done();
+}
+
+Expected<std::string> cloud_edge_block(const Principal& p) {
+  AclBlock acl(username(p));
+  if (auto st = acl.write(topics::edge_topic(p.id, topics::EdgeChannel::kBatch)); !st) return st.error();
+  if (auto st = acl.read(topics::edge_topic(p.id, topics::EdgeChannel::kAck)); !st) return st.error();
+  if (auto st = acl.read(topics::edge_topic(p.id, topics::EdgeChannel::kCommand)); !st) return st.error();
+  return acl.done();
+}
+
+Expected<std::string> cloud_block(const Principal& p) {
+  AclBlock acl(username(p));
+  if (auto st = acl.read(topics::cloud_batch_filter()); !st) return st.error();
+  for (const auto& filter : topics::push_uplink_filters()) {
+    if (auto st = acl.read(filter); !st) return st.error();
+  }
+  if (auto st = acl.write(any_edge_filter(topics::EdgeChannel::kAck)); !st) return st.error();
+  if (auto st = acl.write(any_edge_filter(topics::EdgeChannel::kCommand)); !st) return st.error();
+  if (auto st = acl.write(topics::push_inbox_filter()); !st) return st.error();
+  if (auto st = acl.write(any_order_update_filter()); !st) return st.error();
+  return acl.done();
+}
+
+Expected<std::string> recipient_block(const Principal& p) {
+  AclBlock acl(username(p));
+  if (auto st = acl.read(topics::push_topic(p.id, topics::PushChannel::kInbox)); !st) return st.error();
+  if (p.audience) {
+    if (auto st = acl.read(topics::order_update_topic(*p.audience, p.id)); !st) return st.error();
+  }
+  if (auto st = acl.write(topics::push_topic(p.id, topics::PushChannel::kReceipt)); !st) return st.error();
+  if (auto st = acl.write(topics::push_topic(p.id, topics::PushChannel::kSync)); !st) return st.error();
+  return acl.done();
+}
+
+Expected<std::string> gateway_block(const Principal& p) {
+  AclBlock acl(username(p));
+  if (auto st = acl.read(topics::push_inbox_filter()); !st) return st.error();
+  for (const auto& filter : topics::push_uplink_filters()) {
+    if (auto st = acl.write(filter); !st) return st.error();
+  }
+  return acl.done();
+}
+
+const char* kHeader =
+    "# generated by tidewire-cloud broker-files from the credential store; do not edit.\n"
+    "# Users are <kind>.<id>; a user may use only the topics listed under it (docs/security.md).\n\n";
+
+Status add(BrokerFiles& files, const Principal& p, const Expected<std::string>& block) {
+  if (!block) return block.error().with_context(username(p));
+  if (p.password_hash.rfind("$7$", 0) != 0 || p.password_hash.find_first_of(":\n") != std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument, username(p) + ": stored hash is not a mosquitto $7$ hash");
+  }
+  files.passwords += username(p) + ":" + p.password_hash + "\n";
+  files.acl += *block;
+  ++files.users;
+  return {};
+}
+
+}  // namespace
+
+Expected<Broker> parse_broker(std::string_view name) {
+  if (name == "cloud") return Broker::kCloud;
+  if (name == "site") return Broker::kSite;
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown broker '" + std::string(name.substr(0, 64)) + "' (expected cloud or site)");
+}
+
+Expected<std::string> acl_filter_for(const std::string& a, const std::string& b) {
+  auto la = levels(a), lb = levels(b);
+  if (la.size() != lb.size())
+    return make_error(ErrorCode::kInternal, "topics '" + a + "' and '" + b + "' differ in shape");
+  std::string out;
+  for (size_t i = 0; i < la.size(); ++i) {
+    if (i) out += "/";
+    out += la[i] == lb[i] ? la[i] : "+";
+  }
+  return out;
+}
+
+Expected<BrokerFiles> render_cloud_broker(const std::vector<Principal>& principals) {
+  BrokerFiles files;
+  files.acl = kHeader;
+  for (const auto& p : principals) {
+    if (p.revoked()) continue;
+    Status st;
+    switch (p.kind) {
+      case PrincipalKind::kDevice: continue;  // devices speak to their site broker only
+      case PrincipalKind::kEdge: st = add(files, p, cloud_edge_block(p)); break;
+      case PrincipalKind::kCloud: st = add(files, p, cloud_block(p)); break;
+      case PrincipalKind::kRecipient: st = add(files, p, recipient_block(p)); break;
+      case PrincipalKind::kGateway: st = add(files, p, gateway_block(p)); break;
+    }
+    if (!st) return st.error();
+  }
+  return files;
+}
+
+Expected<BrokerFiles> render_site_broker(const std::vector<Principal>& principals, const std::string& site) {
+  if (!topics::valid_id(site)) return make_error(ErrorCode::kInvalidArgument, "invalid site id '" + site + "'");
+  BrokerFiles files;
+  files.acl = kHeader;
+  for (const auto& p : principals) {
+    if (p.revoked() || p.site != site) continue;
+    Status st;
+    if (p.kind == PrincipalKind::kDevice)
+      st = add(files, p, device_block(p));
+    else if (p.kind == PrincipalKind::kEdge)
+      st = add(files, p, site_edge_block(p));
+    if (!st) return st.error();
+  }
+  return files;
+}
+
+Status write_file_atomically(const std::string& path, const std::string& text, unsigned mode) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return make_error(ErrorCode::kIo, "cannot create " + tmp + ": " + std::strerror(errno));
+  // The umask may have narrowed `mode`; the files' mode is part of the contract.
+  ::fchmod(fd, mode);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return make_error(ErrorCode::kIo, "cannot write " + tmp + ": " + std::strerror(e));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return make_error(ErrorCode::kIo, "cannot write " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return make_error(ErrorCode::kIo, "cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
+  }
+  return {};
+}
+
+Status write_broker_files(const std::string& dir, const BrokerFiles& files) {
+  if (auto st = write_file_atomically(dir + "/passwords", files.passwords, 0640); !st) return st;
+  return write_file_atomically(dir + "/acl", files.acl, 0640);
+}
+
+}  // namespace tidewire::credentials
