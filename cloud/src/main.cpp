@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   }
   if (!*parsed) {
     std::cout << config.usage()
-              << "\nsubcommands: provision, revoke, credentials list, broker-files (tidewire-cloud provision --help)\n";
+              << "\nsubcommands: token create|list|revoke (tidewire-cloud token --help); provision, revoke, "
+                 "credentials list, broker-files (tidewire-cloud provision --help)\n";
     return 0;
   }
   if (auto st = host.check(config); !st) {
