@@ -7,6 +7,7 @@
 #include <iostream>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cli.hpp"
 #include "process/process.hpp"
@@ -17,6 +18,7 @@
 #include "tidewire/common/shutdown.hpp"
 #include "tidewire/protocols/topics.hpp"
 #include "tidewire/push_app/virtual_apps.hpp"
+#include "tidewire/transport/tls_options.hpp"
 
 namespace tidewire::sim::cli {
 namespace {
@@ -26,12 +28,7 @@ using Type = OptionSpec::Type;
 }  // namespace
 
 int cmd_app(int argc, char** argv) {
-  Config config("tidewire-sim app",
-                "The reference push client: connects as a recipient's app to the cloud broker, subscribes to its "
-                "inbox, syncs it on every (re)connect, prints each new notification as a line of JSON on stdout and "
-                "answers with a DELIVERED receipt (--open: also OPENED). With --apps N, runs N virtual apps "
-                "(PREFIX-00001 ...) on one connection loop and logs a summary instead. SIGTERM stops it.",
-                {{"broker-host", Type::kString, "127.0.0.1", "cloud broker host"},
+  std::vector<OptionSpec> specs{{"broker-host", Type::kString, "127.0.0.1", "cloud broker host"},
                  {"broker-port", Type::kInt, "1883", "cloud broker port"},
                  {"recipient", Type::kString, "", "one app: the recipient id it connects as"},
                  {"apps", Type::kInt, "0", "virtual apps (instead of --recipient)"},
@@ -45,7 +42,14 @@ int cmd_app(int argc, char** argv) {
                  {"credentials", Type::kString, "",
                   "login file with the apps' recipient.<id> logins (tidewire-cloud provision --password-file, or a "
                   "demo's run/logins; docs/security.md)"},
-                 {"log-level", Type::kString, "info", "debug | info | warn | error"}});
+                 {"log-level", Type::kString, "info", "debug | info | warn | error"}};
+  for (auto& spec : transport::tls_option_specs("broker-", "cloud broker")) specs.push_back(std::move(spec));
+  Config config("tidewire-sim app",
+                "The reference push client: connects as a recipient's app to the cloud broker, subscribes to its "
+                "inbox, syncs it on every (re)connect, prints each new notification as a line of JSON on stdout and "
+                "answers with a DELIVERED receipt (--open: also OPENED). With --apps N, runs N virtual apps "
+                "(PREFIX-00001 ...) on one connection loop and logs a summary instead. SIGTERM stops it.",
+                specs);
   if (int rc = parse(config, argc, argv); rc >= 0) return rc;
 
   std::string recipient = config.str("recipient");
@@ -77,8 +81,15 @@ int cmd_app(int argc, char** argv) {
     return 2;
   }
 
+  auto tls = transport::tls_from_config(config, "broker-");
+  if (!tls) {
+    std::cerr << "tidewire-sim: " << tls.error().message << "\n";
+    return 2;
+  }
+
   push_app::VirtualAppsOptions o;
   o.broker_host = config.str("broker-host");
+  o.tls = *tls;
   o.broker_port = static_cast<int>(broker_port);
   o.recipient_ids = one ? std::vector<std::string>{recipient}
                         : push_app::VirtualApps::numbered_ids(config.str("id-prefix"), static_cast<int>(apps));

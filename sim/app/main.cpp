@@ -15,6 +15,7 @@
 #include "tidewire/sim/fleet.hpp"
 #include "tidewire/sim/stack.hpp"
 #include "tidewire/sim/verify.hpp"
+#include "tidewire/transport/tls_options.hpp"
 #include "cli.hpp"
 
 namespace tw = tidewire;
@@ -99,12 +100,19 @@ int cmd_run(int argc, char** argv) {
   specs.push_back({"timeout-s", Type::kInt, "300", "with --verify: give up waiting for delivery after this long"});
   specs.push_back({"credentials", Type::kString, "",
                    "login file with the devices' device.<id> logins (e.g. a demo's run/logins; docs/security.md)"});
+  for (auto& spec : tw::transport::tls_option_specs("broker-", "site broker")) specs.push_back(std::move(spec));
   tw::Config config("tidewire-sim run", "Runs virtual devices against a site broker.", specs);
   if (int rc = parse(config, argc, argv); rc >= 0) return rc;
   auto fo = fleet_options(config);
   fo.broker_host = config.str("broker-host");
   fo.broker_port = static_cast<int>(config.integer("broker-port"));
   if (!read_credentials(config, fo)) return 2;
+  auto tls = tw::transport::tls_from_config(config, "broker-");
+  if (!tls) {
+    std::cerr << "tidewire-sim: " << tls.error().message << "\n";
+    return 2;
+  }
+  fo.tls = *tls;
   bool verify = config.flag("verify");
   sim::HttpEndpoint cloud;
   if (verify) {
@@ -185,6 +193,8 @@ int cmd_demo(int argc, char** argv) {
   auto specs = fleet_specs();
   specs.push_back({"run-dir", Type::kString, "run", "where generated configs, databases and logs go"});
   specs.push_back({"http-port", Type::kInt, "8080", "the cloud's HTTP port on 127.0.0.1"});
+  specs.push_back({"tls", Type::kBool, "false",
+                   "every MQTT hop over TLS with a throwaway CA made in RUN-DIR/tls (make demo: TW_DEMO_TLS=1)"});
   tw::Config config("tidewire-sim demo",
                     "Starts a cloud broker, a site broker, tidewire-cloud, tidewire-edge and a virtual fleet on "
                     "loopback. Ctrl-C or SIGTERM stops everything.",
@@ -196,6 +206,7 @@ int cmd_demo(int argc, char** argv) {
   so.run_dir = config.str("run-dir");
   so.http_port = static_cast<int>(config.integer("http-port"));
   so.site = config.str("site");
+  so.tls = config.flag("tls");
   if (tw::process::port_accepts(so.http_port)) {
     std::cerr << "tidewire-sim: port " << so.http_port
               << " is already in use (another demo still running?); pick another with TW_DEMO_HTTP_PORT or "
@@ -209,6 +220,7 @@ int cmd_demo(int argc, char** argv) {
   }
   auto fo = fleet_options(config);
   fo.broker_port = (*stack)->site_broker_port();
+  fo.tls = (*stack)->client_tls();
   if (auto st = (*stack)->provision_fleet(fo); !st) {
     std::cerr << "tidewire-sim: " << st.error().describe() << "\n";
     return 1;
@@ -235,6 +247,10 @@ int cmd_demo(int argc, char** argv) {
             << "/cloud.conf --principal NAME --scopes merchant\n"
             << "  configs, logs   " << so.run_dir << "/\n"
             << "  broker logins   " << (*stack)->logins_path() << " (brokers are locked: docs/security.md)\n"
+            << "  MQTT            "
+            << (so.tls ? "TLS on every hop; clients trust " + (*stack)->client_tls().ca_file + " (a throwaway CA)"
+                       : std::string("plain TCP on loopback (TW_DEMO_TLS=1 for TLS)"))
+            << "\n"
             << "  credentials     " << (*stack)->options().bin_dir << "/tidewire-cloud credentials list --config "
             << so.run_dir << "/cloud.conf\n"
             << "Ctrl-C stops every process.\n"
@@ -345,12 +361,14 @@ int cmd_bench(int argc, char** argv) {
   tw::Config config("tidewire-sim bench pipeline",
                     "Measures, in one run on loopback, the raw mosquitto QoS1 publish->subscribe rate and the "
                     "device->edge->cloud event rate for the same payload size, and prints both and their ratio "
-                    "as JSON.",
+                    "as JSON; with --tls, both again over TLS and the TLS-to-plain ratios.",
                     {{"run-dir", Type::kString, "run/bench", "scratch folder for brokers, databases, logs"},
                      {"devices", Type::kInt, "100", "virtual devices publishing events"},
                      {"events-per-device", Type::kInt, "500", "events each device records"},
                      {"raw-messages", Type::kInt, "50000", "messages for the raw broker reference"},
                      {"max-inflight", Type::kInt, "100", "QoS1 window per connection, both legs"},
+                     {"tls", Type::kBool, "false",
+                      "measure both again with every MQTT hop over TLS (throwaway CA) and report TLS/plain ratios"},
                      {"log-level", Type::kString, "warn", "debug | info | warn | error"}});
   if (int rc = parse(config, argc - 1, argv + 1); rc >= 0) return rc;
   sim::PipelineBenchOptions o;
@@ -359,6 +377,7 @@ int cmd_bench(int argc, char** argv) {
   o.events_per_device = static_cast<int>(config.integer("events-per-device"));
   o.raw_messages = static_cast<int>(config.integer("raw-messages"));
   o.max_inflight = static_cast<int>(config.integer("max-inflight"));
+  o.compare_tls = config.flag("tls");
   auto report = sim::bench_pipeline(o);
   if (!report) {
     std::cerr << "tidewire-sim: bench pipeline: " << report.error().describe() << "\n";

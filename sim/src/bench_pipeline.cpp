@@ -6,6 +6,7 @@
 
 #include "http/client.hpp"
 #include "process/process.hpp"
+#include "process/throwaway_ca.hpp"
 #include "tidewire/common/clock.hpp"
 #include "tidewire/common/log.hpp"
 #include "tidewire/credentials/broker_files.hpp"
@@ -78,6 +79,7 @@ Expected<double> measure_raw_pubsub(int port, int messages, size_t payload_bytes
   transport::ConnectOptions co;
   co.port = port;
   co.max_inflight = max_inflight;
+  co.tls = route.tls;
   co.client_id = "bench-sub";
   co.username = route.subscriber.username;
   co.password = route.subscriber.password;
@@ -134,7 +136,7 @@ struct LockedRawBroker {
   RawPubSubRoute route;
 };
 
-Expected<LockedRawBroker> start_locked_raw_broker(const std::string& dir) {
+Expected<LockedRawBroker> start_locked_raw_broker(const std::string& dir, bool tls) {
   using credentials::Principal;
   using credentials::PrincipalKind;
   Principal device{PrincipalKind::kDevice, "raw-device", "raw-site", v1::DEVICE_KIND_POSTER, std::nullopt, "", 0, 0};
@@ -160,41 +162,59 @@ Expected<LockedRawBroker> start_locked_raw_broker(const std::string& dir) {
   bo.work_dir = dir;
   bo.password_file = dir + "/passwords";
   bo.acl_file = dir + "/acl";
+  if (tls) {
+    auto ca = process::ThrowawayCa::make(dir + "/tls");
+    if (!ca) return ca.error();
+    out.route.tls.ca_file = ca->ca.cert;
+    bo.tls_ca_file = ca->ca.cert;
+    bo.tls_cert_file = ca->server.cert;
+    bo.tls_key_file = ca->server.key;
+  }
   auto broker = process::LocalBroker::start(bo);
   if (!broker) return broker.error();
   out.broker = std::move(*broker);
   return out;
 }
 
-}  // namespace
+// One leg of the bench: the raw reference and the pipeline, both plain TCP or both TLS.
+struct PipelineLeg {
+  double raw_msgs_per_s = 0;
+  double pipeline_events_per_s = 0;
+  double pipeline_seconds = 0;
+  double total_events = 0;
+  double fleet_connect_seconds = 0;  // start to every device connected (TLS: handshakes)
+};
 
-Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
-  size_t payload = event_payload_bytes();
-  // A fresh stack every run: an old spool or registry would change what is measured.
-  std::error_code ec;
-  std::filesystem::remove_all(o.run_dir, ec);
+Expected<PipelineLeg> measure_leg(const PipelineBenchOptions& o, bool tls, size_t payload) {
+  const std::string dir = o.run_dir + (tls ? "/tls" : "/plain");
   StackOptions so;
-  so.run_dir = o.run_dir;
+  so.run_dir = dir;
   so.log_level = "warn";
+  so.tls = tls;
   // The edge's drain-rate cap protects a cloud after an outage; the bench measures what
   // the pipeline itself can carry, so the cap is lifted (and reported).
   so.edge_extra_config = "drain-rate = " + std::to_string(o.edge_drain_rate) + "\n";
   auto stack = Stack::start(so);
   if (!stack) return stack.error();
 
-  // Reference: the same broker binary, locked the same way, and payload size, in this run.
-  auto raw_broker = start_locked_raw_broker(o.run_dir + "/raw-broker");
-  if (!raw_broker) return raw_broker.error().with_context("raw reference broker");
-  auto raw = measure_raw_pubsub(raw_broker->broker->port(), o.raw_messages, payload, o.max_inflight, 1,
-                                raw_broker->route);
-  if (!raw) return raw.error().with_context("raw reference");
-  raw_broker->broker.reset();
+  PipelineLeg leg;
+  // Reference: the same broker binary, locked the same way, the same transport and payload
+  // size, in this run.
+  {
+    auto raw_broker = start_locked_raw_broker(dir + "/raw-broker", tls);
+    if (!raw_broker) return raw_broker.error().with_context("raw reference broker");
+    auto raw = measure_raw_pubsub(raw_broker->broker->port(), o.raw_messages, payload, o.max_inflight, 1,
+                                  raw_broker->route);
+    if (!raw) return raw.error().with_context("raw reference");
+    leg.raw_msgs_per_s = *raw;
+  }
 
   SystemClock clock;
   MetricsRegistry metrics;
   FleetOptions fo;
   fo.site = (*stack)->options().site;
   fo.broker_port = (*stack)->site_broker_port();
+  fo.tls = (*stack)->client_tls();
   fo.posters = o.devices;
   fo.event_interval_ms = 0;
   fo.status_interval_ms = 600'000;
@@ -202,35 +222,66 @@ Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
   fo.tick_ms = 5;
   if (auto st = (*stack)->provision_fleet(fo); !st) return st.error().with_context("provision fleet");
   Fleet fleet(fo, clock, metrics);
+  const int64_t connect_t0 = steady_ms();
   if (auto st = fleet.start(); !st) return st.error();
   if (!process::wait_until([&] { return fleet.online() == fleet.size(); }, 30'000)) {
     return make_error(ErrorCode::kTimeout, "fleet did not come online: " + fleet.summary());
   }
+  leg.fleet_connect_seconds = static_cast<double>(steady_ms() - connect_t0) / 1000.0;
   const HttpEndpoint cloud{"127.0.0.1", (*stack)->http_port(), (*stack)->operator_token()};
   auto stored = [&]() -> double {
     auto r = http::http_request(cloud.host, cloud.port, "GET", "/metrics", "", 5000, cloud.auth());
     return r && r->status == 200 ? scrape_counter(r->body, "tw_cloud_events_stored_total") : -1;
   };
   double base = stored();
-  const double total = static_cast<double>(o.devices) * o.events_per_device;
+  leg.total_events = static_cast<double>(o.devices) * o.events_per_device;
   int64_t t0 = steady_ms();
   fleet.record_scripted_events(o.events_per_device, 0);
-  bool done = process::wait_until([&] { return stored() - base >= total; }, o.timeout_ms);
-  double seconds = static_cast<double>(steady_ms() - t0) / 1000.0;
+  bool done = process::wait_until([&] { return stored() - base >= leg.total_events; }, o.timeout_ms);
+  leg.pipeline_seconds = static_cast<double>(steady_ms() - t0) / 1000.0;
   double got = stored() - base;
   fleet.stop();
   (*stack)->stop();
   if (!done) {
-    return make_error(ErrorCode::kTimeout, "pipeline stored " + std::to_string(static_cast<int64_t>(got)) + " of " +
-                                               std::to_string(static_cast<int64_t>(total)) + " events");
+    return make_error(ErrorCode::kTimeout, std::string(tls ? "TLS" : "plain") + " pipeline stored " +
+                                               std::to_string(static_cast<int64_t>(got)) + " of " +
+                                               std::to_string(static_cast<int64_t>(leg.total_events)) + " events");
   }
-  double pipeline = total / std::max(seconds, 1e-3);
+  leg.pipeline_events_per_s = leg.total_events / std::max(leg.pipeline_seconds, 1e-3);
+  return leg;
+}
+
+std::string leg_json(const PipelineLeg& leg) {
+  std::ostringstream os;
+  os << "\"raw_mosquitto_qos1_pubsub_msgs_per_s\":" << static_cast<int64_t>(leg.raw_msgs_per_s)
+     << ",\"pipeline_events_per_s\":" << static_cast<int64_t>(leg.pipeline_events_per_s)
+     << ",\"pipeline_seconds\":" << leg.pipeline_seconds << ",\"fleet_connect_seconds\":" << leg.fleet_connect_seconds
+     << ",\"ratio_pipeline_to_raw\":" << leg.pipeline_events_per_s / leg.raw_msgs_per_s;
+  return os.str();
+}
+
+}  // namespace
+
+Expected<std::string> bench_pipeline(const PipelineBenchOptions& o) {
+  size_t payload = event_payload_bytes();
+  // A fresh stack every leg: an old spool or registry would change what is measured.
+  std::error_code ec;
+  std::filesystem::remove_all(o.run_dir, ec);
+  auto plain = measure_leg(o, false, payload);
+  if (!plain) return plain.error();
   std::ostringstream os;
   os << "{\"bench\":\"pipeline\",\"payload_bytes\":" << payload << ",\"max_inflight\":" << o.max_inflight
-     << ",\"raw_mosquitto_qos1_pubsub_msgs_per_s\":" << static_cast<int64_t>(*raw)
-     << ",\"raw_messages\":" << o.raw_messages << ",\"pipeline_events_per_s\":" << static_cast<int64_t>(pipeline)
-     << ",\"pipeline_events\":" << static_cast<int64_t>(total) << ",\"devices\":" << o.devices
-     << ",\"pipeline_seconds\":" << seconds << ",\"edge_drain_rate\":" << o.edge_drain_rate << ",\"ratio_pipeline_to_raw\":" << pipeline / *raw << "}";
+     << ",\"raw_messages\":" << o.raw_messages << ",\"pipeline_events\":" << static_cast<int64_t>(plain->total_events)
+     << ",\"devices\":" << o.devices << ",\"edge_drain_rate\":" << o.edge_drain_rate << "," << leg_json(*plain);
+  if (o.compare_tls) {
+    // The same measurements again with every hop over TLS, in this run: what TLS costs.
+    auto tls = measure_leg(o, true, payload);
+    if (!tls) return tls.error();
+    os << ",\"tls\":{" << leg_json(*tls) << "},\"tls_to_plain\":{\"raw\":"
+       << tls->raw_msgs_per_s / plain->raw_msgs_per_s
+       << ",\"pipeline\":" << tls->pipeline_events_per_s / plain->pipeline_events_per_s << "}";
+  }
+  os << "}";
   return os.str();
 }
 

@@ -110,6 +110,7 @@ Status Fleet::start() {
     so.boot_id = firmware::make_boot_id(*boot_random_);
     so.connect.host = options_.broker_host;
     so.connect.port = options_.broker_port;
+    so.connect.tls = options_.tls;
     so.connect.client_id = id;
     so.connect.max_inflight = options_.max_inflight;
     if (auto login = credentials::find_login(options_.logins, credentials::PrincipalKind::kDevice, id)) {

@@ -29,7 +29,8 @@ Principal principal(PrincipalKind kind, const std::string& id, const std::string
 
 // True once the broker on `port` accepts `login` (a reload is applied when the broker gets
 // to the signal; a client refused before that would back off for seconds).
-bool login_accepted(int port, const credentials::Login& login, int64_t timeout_ms) {
+bool login_accepted(int port, const transport::ConnectOptions::Tls& tls, const credentials::Login& login,
+                    int64_t timeout_ms) {
   transport::MosquittoLoop loop;
   if (!loop.start_thread()) return false;
   SeededRandom random(1);
@@ -38,6 +39,7 @@ bool login_accepted(int port, const credentials::Login& login, int64_t timeout_m
   transport::MosquittoClient client(loop, random, co);
   transport::ConnectOptions o;
   o.port = port;
+  o.tls = tls;
   o.client_id = "stack-probe-" + login.username;
   o.username = login.username;
   o.password = login.password;
@@ -96,7 +98,7 @@ Status Stack::write_credentials(bool reload, const std::vector<Principal>& probe
     for (auto [wanted, done, broker, name] : {std::tuple{on_site, &site_probed, site_broker_.get(), "site"},
                                               std::tuple{on_cloud, &cloud_probed, cloud_broker_.get(), "cloud"}}) {
       if (!wanted || *done) continue;
-      if (!login_accepted(broker->port(), probe_logins[i], 10'000)) {
+      if (!login_accepted(broker->port(), client_tls_, probe_logins[i], 10'000)) {
         return make_error(ErrorCode::kUnavailable, std::string("the ") + name + " broker does not accept " +
                                                        probe_logins[i].username + " after reload (see " +
                                                        broker->log_path() + ")");

@@ -21,7 +21,8 @@ namespace tidewire::testing {
 class StackTest : public ::testing::Test {
  protected:
   // `cloud_extra_config`: `key = value` lines for the cloud (push, alert, dispatch tuning).
-  void start_stack(const std::string& cloud_extra_config = "") {
+  // `tls`: every MQTT hop over TLS (StackOptions::tls); start_fleet's devices too.
+  void start_stack(const std::string& cloud_extra_config = "", bool tls = false) {
     const char* bin = std::getenv("TW_BIN_DIR");
     ASSERT_NE(bin, nullptr) << "TW_BIN_DIR is set by ctest; run through ctest";
     auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -33,6 +34,7 @@ class StackTest : public ::testing::Test {
     so.bin_dir = bin;
     so.log_level = "info";
     so.cloud_extra_config = cloud_extra_config;
+    so.tls = tls;
     auto s = sim::Stack::start(so);
     ASSERT_TRUE(s.ok()) << s.error().describe();
     stack_ = std::move(*s);
@@ -48,6 +50,7 @@ class StackTest : public ::testing::Test {
   sim::Fleet& start_fleet(sim::FleetOptions fo) {
     fo.site = stack_->options().site;
     fo.broker_port = stack_->site_broker_port();
+    fo.tls = stack_->client_tls();
     auto provisioned = stack_->provision_fleet(fo);  // the brokers are locked
     EXPECT_TRUE(provisioned.ok()) << provisioned.error().describe();
     fleet_ = std::make_unique<sim::Fleet>(fo, clock_, metrics_);

@@ -53,6 +53,7 @@ Status InboxGateway::start() {
     transport::ConnectOptions o;
     o.host = options_.broker_host;
     o.port = options_.broker_port;
+    o.tls = options_.tls;
     o.client_id = options_.client_id_prefix + std::to_string(i);
     o.max_inflight = options_.max_inflight;
     o.tcp_nodelay = true;  // receipts follow PUBACKs, as in PushApp

@@ -76,6 +76,7 @@ Status VirtualApps::start() {
         transport::ConnectOptions c;
         c.host = options_.broker_host;
         c.port = options_.broker_port;
+        c.tls = options_.tls;
         c.client_id = options_.client_id_prefix + apps_[i]->recipient_id();
         c.keepalive_s = options_.keepalive_s;
         c.reconnect_min_ms = options_.reconnect_min_ms;

@@ -3,12 +3,14 @@
 // starts itself, measures
 //   reference  raw mosquitto QoS1 publish -> subscribe rate for the event payload size
 //   pipeline   device -> site broker -> edge (spool) -> cloud broker -> cloud (commit) rate
-// and reports both and their ratio as JSON. A benchmark, not a test: it asserts nothing.
+// and reports both and their ratio as JSON; with --tls, both again with every hop over TLS
+// and the TLS-to-plain ratios. A benchmark, not a test: it asserts nothing.
 #include <cstdint>
 #include <string>
 
 #include "tidewire/common/expected.hpp"
 #include "tidewire/credentials/login_file.hpp"
+#include "tidewire/transport/transport.hpp"
 
 namespace tidewire::sim {
 
@@ -20,6 +22,9 @@ struct PipelineBenchOptions {
   int max_inflight = 100;
   int64_t edge_drain_rate = 1'000'000;  // items/s; the product default (20k) is a safety cap
   int64_t timeout_ms = 120'000;
+  // Measure both legs (raw reference and pipeline) a second time with every MQTT hop over
+  // TLS, on a fresh stack, and report TLS-to-plain ratios.
+  bool compare_tls = false;
 };
 
 // tidewire-sim bench dispatch: assignment solve times and costs (exact vs greedy vs the
@@ -70,6 +75,7 @@ struct RawPubSubRoute {
   std::string topic = "tw-bench/raw";
   credentials::Login publisher;
   credentials::Login subscriber;
+  transport::ConnectOptions::Tls tls;  // both clients; empty = plain TCP
 };
 
 // Raw broker reference alone: messages/s through one broker, one publisher, one subscriber.

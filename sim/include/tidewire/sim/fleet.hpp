@@ -15,6 +15,7 @@
 #include "tidewire/common/random.hpp"
 #include "tidewire/credentials/login_file.hpp"
 #include "tidewire/transport/mosquitto_loop.hpp"
+#include "tidewire/transport/transport.hpp"
 
 namespace tidewire::sim {
 
@@ -31,6 +32,7 @@ struct FleetOptions {
   std::string site = "site-1";
   std::string broker_host = "127.0.0.1";
   int broker_port = 1883;
+  transport::ConnectOptions::Tls tls;  // every device's TLS (CA to trust); empty = plain TCP
   int posters = 0;
   int riders = 0;
   int encoders = 0;

@@ -8,9 +8,11 @@
 
 #include "http/http.hpp"
 #include "process/process.hpp"
+#include "process/throwaway_ca.hpp"
 #include "tidewire/common/expected.hpp"
 #include "tidewire/credentials/login_file.hpp"
 #include "tidewire/credentials/principal.hpp"
+#include "tidewire/transport/transport.hpp"
 
 namespace tidewire::credentials {
 class CredentialStore;
@@ -39,6 +41,11 @@ struct StackOptions {
   // edge itself; clients it does not start get their logins from provision*().
   bool locked = true;
   std::string cloud_id = "cloud-1";
+  // Every MQTT hop over TLS (`make demo` with TW_DEMO_TLS=1, `bench pipeline --tls`): a
+  // throwaway CA made in run_dir/tls/ (process::ThrowawayCa, never for production), both
+  // brokers listening with TLS only, the edge and the cloud trusting that CA. Clients the
+  // Stack does not start take client_tls().
+  bool tls = false;
 };
 
 class Stack {
@@ -53,6 +60,8 @@ class Stack {
   int http_port() const { return http_port_; }
   std::string cloud_url() const;
   const StackOptions& options() const { return options_; }
+  // What a client of either broker needs: the CA to trust when options().tls, else empty.
+  const transport::ConnectOptions::Tls& client_tls() const { return client_tls_; }
   // An operator token made with `tidewire-cloud token create` before the cloud started
   // (also in run_dir/operator.token), and where to find the cloud with it.
   const std::string& operator_token() const { return operator_token_; }
@@ -110,6 +119,8 @@ class Stack {
   credentials::LoginBook logins_;
   credentials::Login cloud_login_;
   credentials::Login edge_login_;
+  transport::ConnectOptions::Tls client_tls_;
+  process::CertAndKey broker_certificate_;
 };
 
 // A cloud's HTTP address given on the command line.

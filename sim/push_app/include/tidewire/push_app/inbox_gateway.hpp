@@ -39,6 +39,7 @@ namespace tidewire::push_app {
 struct InboxGatewayOptions {
   std::string broker_host = "127.0.0.1";
   int broker_port = 1883;
+  transport::ConnectOptions::Tls tls;  // empty = plain TCP
   int connections = 16;
   std::string share_group = "tw-inbox-gateway";
   std::string client_id_prefix = "inbox-gateway-";

@@ -19,6 +19,7 @@
 #include "tidewire/common/expected.hpp"
 #include "tidewire/common/metrics.hpp"
 #include "tidewire/common/random.hpp"
+#include "tidewire/transport/transport.hpp"
 #include "tidewire/credentials/login_file.hpp"
 #include "tidewire/push_app/push_app.hpp"
 
@@ -31,6 +32,7 @@ namespace tidewire::push_app {
 struct VirtualAppsOptions {
   std::string broker_host = "127.0.0.1";
   int broker_port = 1883;
+  transport::ConnectOptions::Tls tls;  // empty = plain TCP
   std::vector<std::string> recipient_ids;
   double auto_open_probability = 0;
   int connects_per_s = 2000;  // ramp, so thousands of apps do not SYN-flood the broker
