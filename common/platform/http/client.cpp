@@ -41,9 +41,10 @@ class Link {
     SSL_CTX_set_min_proto_version(ssl_->native_handle(), TLS1_2_VERSION);
     beast::error_code ec;
     ssl_->load_verify_file(tls.ca_file, ec);
-    if (ec)
+    if (ec) {
       setup_error_ =
           make_error(ErrorCode::kInvalidArgument, "cannot load the CA file " + tls.ca_file + ": " + ec.message());
+    }
     ssl_->set_verify_mode(net::ssl::verify_peer);
   }
   Link(const Link&) = delete;
