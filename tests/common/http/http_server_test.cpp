@@ -7,6 +7,7 @@
 #include "http/server.hpp"
 #include "process/process.hpp"
 #include "tests/common/http/raw_socket.hpp"
+#include "tests/common/http/test_routes.hpp"
 
 namespace tidewire::http {
 namespace {
@@ -153,20 +154,8 @@ TEST(HttpRouter, HandlerExceptionBecomes500Json) {
 class HttpServerTest : public ::testing::Test {
  protected:
   void start(ServerOptions options = {}) {
-    Router router;
-    ASSERT_TRUE(router.add("GET", "/ping", Access::anyone(), [](const Request&) { return Response::text(200, "pong"); }).ok());
-    ASSERT_TRUE(router
-                    .add("POST", "/echo", Access::anyone(),
-                         [](const Request& r) {
-                           Response res = Response::text(200, r.body);
-                           res.headers.emplace_back("X-Seen-Header", r.header("x-test"));
-                           res.headers.emplace_back("X-Peer", r.remote_address);
-                           return res;
-                         })
-                    .ok());
-    ASSERT_TRUE(router.add("GET", "/boom", Access::anyone(), [](const Request&) -> Response { throw std::logic_error("bug"); }).ok());
     options.metrics = &metrics_;
-    auto s = Server::start(options, std::move(router));
+    auto s = Server::start(options, testing::test_routes());
     ASSERT_TRUE(s.ok()) << s.error().describe();
     server_ = std::move(*s);
     port_ = server_->port();
@@ -176,12 +165,6 @@ class HttpServerTest : public ::testing::Test {
                           const HeaderList& headers = {}) {
     return http_request("127.0.0.1", port_, method, target, body, 5000, headers);
   }
-  static std::string header(const Response& r, const std::string& name) {
-    for (const auto& [k, v] : r.headers)
-      if (k == name) return v;
-    return "";
-  }
-
   MetricsRegistry metrics_;
   ServerPtr server_;
   int port_ = 0;
@@ -196,8 +179,8 @@ TEST_F(HttpServerTest, ServesRoutesHeadersAndBodies) {
   auto echo = call("POST", "/echo", "{\"a\":1}", {{"X-Test", "yes"}});
   ASSERT_TRUE(echo.ok());
   EXPECT_EQ(echo->body, "{\"a\":1}");
-  EXPECT_EQ(header(*echo, "X-Seen-Header"), "yes");
-  EXPECT_EQ(header(*echo, "X-Peer"), "127.0.0.1");  // the peer address a gate rate-limits by
+  EXPECT_EQ(testing::header_of(*echo, "X-Seen-Header"), "yes");
+  EXPECT_EQ(testing::header_of(*echo, "X-Peer"), "127.0.0.1");  // the peer address a gate rate-limits by
   auto missing = call("GET", "/nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);

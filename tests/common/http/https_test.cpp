@@ -12,6 +12,7 @@
 #include "process/process.hpp"
 #include "process/throwaway_ca.hpp"
 #include "tests/common/http/raw_socket.hpp"
+#include "tests/common/http/test_routes.hpp"
 
 namespace tidewire::http {
 namespace {
@@ -40,19 +41,8 @@ class HttpsTest : public ::testing::Test {
       options.tls_cert_file = ca_.server.cert;
       options.tls_key_file = ca_.server.key;
     }
-    Router router;
-    ASSERT_TRUE(
-        router.add("GET", "/ping", Access::anyone(), [](const Request&) { return Response::text(200, "pong"); }).ok());
-    ASSERT_TRUE(router
-                    .add("POST", "/echo", Access::anyone(),
-                         [](const Request& r) {
-                           Response res = Response::text(200, r.body);
-                           res.headers.emplace_back("X-Seen-Header", r.header("x-test"));
-                           return res;
-                         })
-                    .ok());
     options.metrics = &metrics_;
-    auto s = Server::start(options, std::move(router));
+    auto s = Server::start(options, testing::test_routes());
     ASSERT_TRUE(s.ok()) << s.error().describe();
     server_ = std::move(*s);
     port_ = server_->port();
@@ -66,11 +56,6 @@ class HttpsTest : public ::testing::Test {
     return metrics_.counter_value("tw_http_rejects_total", {{"server", "http"}, {"reason", reason}});
   }
   int64_t open_connections() { return metrics_.gauge("tw_http_connections", "", {{"server", "http"}}).value(); }
-  static std::string header(const Response& r, const std::string& name) {
-    for (const auto& [k, v] : r.headers)
-      if (k == name) return v;
-    return "";
-  }
 
   fs::path dir_;
   process::ThrowawayCa ca_;
@@ -89,7 +74,8 @@ TEST_F(HttpsTest, AnHttpsRequestIsServedByTheRouter) {
   auto echo = call("POST", "/echo", "{\"over\":\"tls\"}", {{"X-Test", "yes"}});
   ASSERT_TRUE(echo.ok()) << echo.error().describe();
   EXPECT_EQ(echo->body, "{\"over\":\"tls\"}");
-  EXPECT_EQ(header(*echo, "X-Seen-Header"), "yes");
+  EXPECT_EQ(testing::header_of(*echo, "X-Seen-Header"), "yes");
+  EXPECT_EQ(testing::header_of(*echo, "X-Peer"), "127.0.0.1");  // the TCP peer, under TLS
   EXPECT_EQ(metrics_.counter_value("tw_http_requests_total",
                                    {{"server", "http"}, {"method", "GET"}, {"route", "/ping"}, {"status", "200"}}),
             1u);
