@@ -13,6 +13,7 @@
 
 #include "http/client.hpp"
 #include "process/process.hpp"
+#include "process/throwaway_ca.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
 #include "tidewire/protocols/batch_frame.hpp"
 #include "tidewire/protocols/codec.hpp"
@@ -261,6 +262,49 @@ TEST_F(CloudBinaryTest, TheTokenCommandMakesListsAndRevokesAndExplainsMistakes) 
   auto [help, help_out] = run({"token", "--help"}, "token-help.log");
   EXPECT_EQ(help, 0);
   EXPECT_NE(help_out.find("tidewire-cloud token create --principal NAME"), std::string::npos) << help_out;
+}
+
+// --http-tls-cert and --http-tls-key: the real binary serves its API over HTTPS, says so
+// at start, and refuses a certificate without its key before starting anything.
+TEST_F(CloudBinaryTest, ServesHttpsWithACertificateAndKey) {
+  auto ca = process::ThrowawayCa::make((dir_ / "ca").string());
+  ASSERT_TRUE(ca.ok()) << ca.error().describe();
+  int status = -1;
+  auto half = process::ChildProcess::spawn({binary_, "--http-tls-cert", ca->server.cert}, (dir_ / "half.log").string());
+  ASSERT_TRUE(half.ok());
+  ASSERT_TRUE((*half)->wait_exit(10'000, &status));
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(read_file(dir_ / "half.log").find("--http-tls-cert needs --http-tls-key"), std::string::npos)
+      << read_file(dir_ / "half.log");
+
+  process::LocalBroker::Options bo;
+  bo.work_dir = dir_.string();
+  auto broker = process::LocalBroker::start(bo);
+  ASSERT_TRUE(broker.ok()) << broker.error().describe();
+  broker_ = std::move(*broker);
+  auto port = process::free_loopback_port();
+  ASSERT_TRUE(port.ok());
+  auto child = process::ChildProcess::spawn(
+      {binary_, "--http-port", std::to_string(*port), "--mqtt-port", std::to_string(broker_->port()), "--db-path",
+       (dir_ / "cloud.db").string(), "--http-tls-cert", ca->server.cert, "--http-tls-key", ca->server.key},
+      (dir_ / "cloud.log").string());
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  cloud_ = std::move(*child);
+  http::Response health{0, "", "", {}};
+  ASSERT_TRUE(process::wait_until(
+      [&] {
+        auto r = http::http_request(http::ClientTls{ca->ca.cert}, "127.0.0.1", *port, "GET", "/healthz", "", 2000);
+        if (r.ok()) health = *r;
+        return health.status == 200 || !cloud_->running();
+      },
+      20'000))
+      << read_file(dir_ / "cloud.log");
+  ASSERT_EQ(health.status, 200) << read_file(dir_ / "cloud.log");
+  EXPECT_NE(health.body.find("\"status\":\"ok\""), std::string::npos) << health.body;
+  EXPECT_FALSE(http::http_request("127.0.0.1", *port, "GET", "/healthz", "", 2000).ok());  // no plain HTTP
+  EXPECT_EQ(cloud_->terminate(10'000), 0);
+  std::string log = read_file(dir_ / "cloud.log");
+  EXPECT_NE(log.find("operator: https://127.0.0.1:" + std::to_string(*port) + "/"), std::string::npos) << log;
 }
 
 TEST_F(CloudBinaryTest, UnwritableDatabaseFailsWithAHint) {

@@ -1,6 +1,7 @@
 #include "tidewire/cloud/cloud_host.hpp"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <iostream>
@@ -58,6 +59,22 @@ std::string store_text(const Config& config, const std::string& module) {
     if (r.module == module && !config.str(r.old_name).empty()) return "sqlite:" + config.str(r.old_name);
   }
   return "";
+}
+
+// HTTPS on the API: a certificate and its key, both or neither, readable and loadable as
+// the server will load them, so a mistake stops the start before anything is opened.
+Status check_https(const Config& config) {
+  const std::string cert = config.str("http-tls-cert");
+  const std::string key = config.str("http-tls-key");
+  if (cert.empty() && key.empty()) return {};
+  auto bad = [](const std::string& message) { return make_error(ErrorCode::kInvalidArgument, message); };
+  if (key.empty()) return bad("--http-tls-cert needs --http-tls-key: HTTPS takes the certificate and its private key");
+  if (cert.empty()) return bad("--http-tls-key needs --http-tls-cert: HTTPS takes the certificate and its private key");
+  for (const auto& [option, file] : {std::pair{"http-tls-cert", cert}, std::pair{"http-tls-key", key}}) {
+    if (::access(file.c_str(), R_OK) != 0) return bad(std::string("--") + option + ": cannot read " + file);
+  }
+  if (auto st = http::check_tls_files(cert, key); !st) return st.error().with_context("--http-tls-cert/--http-tls-key");
+  return {};
 }
 
 }  // namespace
@@ -147,6 +164,10 @@ Config CloudHost::make_config(std::vector<OptionSpec> extra) const {
        "threads serving HTTP requests (1-64); handlers wait on commits, so more threads than cores let concurrent "
        "requests share one"},
       {"http-max-body-bytes", T::kInt, "1048576", "largest request body accepted; bigger ones get 413"},
+      {"http-tls-cert", T::kString, "",
+       "PEM certificate (its chain after it) to serve the HTTP API over HTTPS, with --http-tls-key (empty = plain "
+       "HTTP); read at start only"},
+      {"http-tls-key", T::kString, "", "unencrypted PEM private key of --http-tls-cert (keep it mode 0600)"},
       {"mqtt-host", T::kString, "127.0.0.1", "cloud MQTT broker the edges publish their batches to"},
       {"mqtt-port", T::kInt, "1884", "cloud MQTT broker port"},
       {"mqtt-client-id", T::kString, "tidewire-cloud", "MQTT client id (unique per cloud instance)"},
@@ -215,6 +236,7 @@ Status CloudHost::check(const Config& c) const {
   }
   if (auto clock = make_clock(c); !clock) return clock.error();
   if (auto tls = transport::tls_from_config(c, "mqtt-"); !tls) return tls.error();
+  if (auto st = check_https(c); !st) return st;
   if (!c.positionals().empty()) {
     return make_error(ErrorCode::kInvalidArgument, "unexpected argument '" + c.positionals()[0] + "'");
   }
@@ -307,15 +329,21 @@ Status CloudHost::start(const Config& config) {
   http_options.port = static_cast<int>(config.integer("http-port"));
   http_options.threads = static_cast<int>(config.integer("http-threads"));
   http_options.max_body_bytes = static_cast<size_t>(config.integer("http-max-body-bytes"));
+  http_options.tls_cert_file = config.str("http-tls-cert");
+  http_options.tls_key_file = config.str("http-tls-key");
   http_options.name = "api";
   http_options.metrics = &p.metrics;
   auto server = http::Server::start(http_options, std::move(router));
   if (!server) {
-    return make_error(server.error().code, server.error().message + " (set --http-host / --http-port)");
+    const bool https = !http_options.tls_cert_file.empty() || !http_options.tls_key_file.empty();
+    return make_error(server.error().code, server.error().message + (https ? " (check --http-host, --http-port, "
+                                                                             "--http-tls-cert and --http-tls-key)"
+                                                                           : " (set --http-host / --http-port)"));
   }
   p.server = std::move(*server);
 
-  std::string url = "http://" + http_options.host + ":" + std::to_string(p.server->port());
+  std::string url = std::string(p.server->tls() ? "https://" : "http://") + http_options.host + ":" +
+                    std::to_string(p.server->port());
   TW_INFO(kLog, "tidewire-cloud up: modules " << joined(running()) << ", store " << p.stores->url_for("").text
                                               << ", broker " << broker);
   TW_INFO(kLog, "operator: " << url << "/  (API " << url << "/v1/fleet/summary, metrics " << url << "/metrics)");

@@ -15,6 +15,7 @@
 #include "fleet_module.hpp"
 #include "http/client.hpp"
 #include "process/process.hpp"
+#include "process/throwaway_ca.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
 #include "tests/fakes/fake_gate.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
@@ -291,6 +292,46 @@ TEST_F(CloudHostTest, WithoutAModuleThatChecksCredentialsOnlyHealthAnswers) {
     EXPECT_EQ(get(target).substr(0, 4), "401 ") << target;
   }
   EXPECT_TRUE(process::wait_until([&] { return get("/healthz").substr(0, 4) == "200 "; }, 10'000)) << get("/healthz");
+}
+
+TEST_F(CloudHostTest, HttpsTakesACertificateAndItsKeyAndSaysWhichOptionIsWrong) {
+  make_host();
+  auto ca = process::ThrowawayCa::make((dir_ / "ca").string());
+  ASSERT_TRUE(ca.ok()) << ca.error().describe();
+  auto refused = [&](const std::vector<std::pair<std::string, std::string>>& values) {
+    auto st = host_->check(config_with(values));
+    return st.ok() ? std::string("accepted") : st.error().message;
+  };
+  EXPECT_EQ(refused({{"http-tls-cert", ca->server.cert}}),
+            "--http-tls-cert needs --http-tls-key: HTTPS takes the certificate and its private key");
+  EXPECT_EQ(refused({{"http-tls-key", ca->server.key}}),
+            "--http-tls-key needs --http-tls-cert: HTTPS takes the certificate and its private key");
+  const std::string missing = (dir_ / "missing.key").string();
+  EXPECT_EQ(refused({{"http-tls-cert", ca->server.cert}, {"http-tls-key", missing}}),
+            "--http-tls-key: cannot read " + missing);
+  auto other = ca->client("someone");
+  ASSERT_TRUE(other.ok());
+  auto mismatch = refused({{"http-tls-cert", ca->server.cert}, {"http-tls-key", other->key}});
+  EXPECT_EQ(mismatch.rfind("--http-tls-cert/--http-tls-key: ", 0), 0u) << mismatch;
+  EXPECT_EQ(refused({{"http-tls-cert", ca->server.cert}, {"http-tls-key", ca->server.key}}), "accepted");
+}
+
+TEST_F(CloudHostTest, WithACertificateAndKeyTheApiIsServedOverHttpsOnly) {
+  make_host();
+  auto ca = process::ThrowawayCa::make((dir_ / "ca").string());
+  ASSERT_TRUE(ca.ok()) << ca.error().describe();
+  Config config = config_with({{"http-tls-cert", ca->server.cert}, {"http-tls-key", ca->server.key}});
+  ASSERT_TRUE(host_->check(config).ok());
+  auto started = host_->start(config);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  auto https_get = [&](const std::string& target) {
+    auto r = http::http_request(http::ClientTls{ca->ca.cert}, "127.0.0.1", host_->http_port(), "GET", target, "", 2000);
+    return r.ok() ? std::to_string(r->status) + " " + r->body : r.error().describe();
+  };
+  EXPECT_EQ(https_get("/v1/tally"), "200 {\"label\":\"plain\",\"events\":0,\"messages\":0}");
+  EXPECT_TRUE(process::wait_until([&] { return https_get("/healthz").substr(0, 4) == "200 "; }, 10'000))
+      << https_get("/healthz");
+  EXPECT_EQ(get("/healthz"), "error");  // plain HTTP gets no answer on the HTTPS port
 }
 
 // A module that claims another's route: refused at start, naming both.
