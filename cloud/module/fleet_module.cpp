@@ -1,5 +1,6 @@
 #include "fleet_module.hpp"
 
+#include "open_credential_store.hpp"
 #include "open_fleet_registry.hpp"
 #include "tidewire/cloud/batch_ingest.hpp"
 #include "tidewire/cloud/fleet_api.hpp"
@@ -19,11 +20,19 @@ class FleetModule final : public CloudModule {
     return {
         {"offline-after-s", T::kInt, "120", "a device silent this long is reported offline even without a will"},
         {"ingest-queue-frames", T::kInt, "256", "uplink frames waiting for storage; beyond it they are not acked"},
+        {"edge-sites", T::kString, "provisioned",
+         "which site an edge may report for: provisioned = the site it was provisioned for in this cloud's "
+         "store (batches from other edges, or for other sites, are refused); batch = the batch's own word, "
+         "only for broker credentials managed outside this cloud (docs/security.md)"},
     };
   }
 
   Status check(const Config& c) const override {
     if (auto st = check_range(c, "offline-after-s", 1, 7 * 24 * 3600); !st) return st;
+    if (c.str("edge-sites") != "provisioned" && c.str("edge-sites") != "batch") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "--edge-sites must be provisioned or batch, not '" + c.str("edge-sites") + "'");
+    }
     return check_range(c, "ingest-queue-frames", 1, 100000);
   }
 
@@ -40,6 +49,14 @@ class FleetModule final : public CloudModule {
     ingest_options.max_queue_frames = static_cast<size_t>(ctx.config.integer("ingest-queue-frames"));
     ingest_ = std::make_unique<BatchIngest>(*registry_, ctx.mqtt, ctx.metrics, ctx.clock, ingest_options);
     ingest_->set_feed(ctx.devices);
+    if (ctx.config.str("edge-sites") == "provisioned") {
+      // The process-wide store, where `tidewire-cloud provision` records each edge's site.
+      const StoreUrl& credentials = ctx.stores.url_for("");
+      auto sites = credentials::open_edge_sites(credentials);
+      if (!sites) return sites.error().with_context("edge sites from " + credentials.text);
+      edge_sites_ = std::move(*sites);
+      ingest_->set_edge_sites(*edge_sites_);
+    }
     api_ = std::make_unique<FleetApi>(*registry_, ctx.metrics);
     ctx.services.provide<FleetRegistry>(*registry_);
     return {};
@@ -63,6 +80,7 @@ class FleetModule final : public CloudModule {
  private:
   // Declared in dependency order: destroyed ingest first, registry last.
   FleetRegistryPtr registry_;
+  std::unique_ptr<EdgeSites> edge_sites_;
   std::unique_ptr<BatchIngest> ingest_;
   std::unique_ptr<FleetApi> api_;
 };

@@ -115,6 +115,7 @@ void BatchIngest::process(const transport::Message& message) {
     return reject_frame(FrameReject::kIdentityMismatch, message.topic,
                         "batch says edge '" + batch->edge_id() + "', topic says '" + topic->edge_id + "'");
   }
+  if (!edge_serves_site(*batch, message.topic)) return;
 
   int64_t started = clock_.steady_ms();
   auto outcome = registry_.ingest(*batch);
@@ -189,6 +190,31 @@ bool BatchIngest::deliver_to_feed(const v1::EdgeBatch& batch) {
     if (!command || command->view.device_id() != device_id) return std::string();
     return command->view.name();
   });
+}
+
+bool BatchIngest::edge_serves_site(const v1::EdgeBatch& batch, const std::string& topic) {
+  if (!edge_sites_) return true;
+  auto site = edge_sites_->site_of(batch.edge_id());
+  if (!site) {
+    // Unknown for now, not refused: unacked, the edge re-sends it.
+    metrics_.batches_store_failed.inc();
+    warn_rate_limited("edge_sites", "cannot tell which site edge " + batch.edge_id() + " serves, batch " +
+                                        std::to_string(batch.batch_id()) + " not acked: " + site.error().message);
+    return false;
+  }
+  if (!*site) {
+    reject_frame(FrameReject::kUnknownEdge, topic,
+                 "edge '" + batch.edge_id() + "' was never provisioned in this cloud (tidewire-cloud provision edge " +
+                     batch.edge_id() + " --site SITE)");
+    return false;
+  }
+  if (batch.site() != **site) {
+    reject_frame(FrameReject::kIdentityMismatch, topic,
+                 "edge '" + batch.edge_id() + "' serves site '" + **site + "', its batch says '" +
+                     batch.site().substr(0, 64) + "'");
+    return false;
+  }
+  return true;
 }
 
 void BatchIngest::reject_frame(FrameReject reject, const std::string& topic, const std::string& why) {

@@ -39,6 +39,7 @@ const char* frame_reject_name(FrameReject reason) {
     case FrameReject::kOversize: return "oversize";
     case FrameReject::kMalformed: return "malformed";
     case FrameReject::kIdentityMismatch: return "identity_mismatch";
+    case FrameReject::kUnknownEdge: return "unknown_edge";
   }
   return "malformed";
 }

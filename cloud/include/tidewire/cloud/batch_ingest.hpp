@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tidewire/cloud/device_feed.hpp"
+#include "tidewire/cloud/edge_sites.hpp"
 #include "tidewire/cloud/fleet_registry.hpp"
 #include "tidewire/cloud/ingest_metrics.hpp"
 #include "tidewire/common/clock.hpp"
@@ -43,6 +44,11 @@ class BatchIngest {
   // The modules' subscriptions to what devices report (device_feed.hpp): each batch is
   // delivered after it committed and acked only if the feed says so. Call before start().
   void set_feed(DeviceFeed& feed) { feed_ = &feed; }
+  // Where each edge's site comes from. Set: a batch is taken only from a provisioned edge
+  // and only for its own site (else rejected as unknown_edge or identity_mismatch, not
+  // acked). Unset: the batch's own site field is believed, which only a deployment whose
+  // broker credentials live outside this cloud should choose. Call before start().
+  void set_edge_sites(EdgeSites& sites) { edge_sites_ = &sites; }
   // Starts the worker thread.
   void start();
   // Lets the frame being committed finish (and be acked), then stops the worker; frames
@@ -61,6 +67,9 @@ class BatchIngest {
  private:
   void run();
   void reject_frame(FrameReject reason, const std::string& topic, const std::string& why);
+  // True when the batch's edge may speak for the batch's site; otherwise rejects it (or,
+  // when the store cannot say, leaves it unacked to be re-sent) and returns false.
+  bool edge_serves_site(const v1::EdgeBatch& batch, const std::string& topic);
   // At most one WARN line per key (what went wrong) every 10 s, with a count of the rest.
   void warn_rate_limited(const std::string& key, const std::string& line);
   // False when a subscriber holding the ack did not apply its items: the batch is not acked.
@@ -72,6 +81,7 @@ class BatchIngest {
   Clock& clock_;
   IngestOptions options_;
   DeviceFeed* feed_ = nullptr;
+  EdgeSites* edge_sites_ = nullptr;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

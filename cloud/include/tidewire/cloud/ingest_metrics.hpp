@@ -12,8 +12,8 @@
 namespace tidewire::cloud {
 
 // Why a whole uplink frame was refused (label reason of tw_cloud_rejects_total{unit="frame"}).
-enum class FrameReject : uint8_t { kBadTopic = 0, kOversize, kMalformed, kIdentityMismatch };
-inline constexpr size_t kFrameRejects = 4;
+enum class FrameReject : uint8_t { kBadTopic = 0, kOversize, kMalformed, kIdentityMismatch, kUnknownEdge };
+inline constexpr size_t kFrameRejects = 5;
 const char* frame_reject_name(FrameReject reason);
 
 struct IngestMetrics {
