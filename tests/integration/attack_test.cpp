@@ -347,22 +347,32 @@ Status AttackTest::start_site(Site& s) {
 }
 
 // "An anonymous client on the site broker read command arguments of every device."
-// Anonymous clients are refused (locked_stack_test.cpp); here the strongest outsider on the
-// site broker, another device of the site, subscribes to everything while the operator
-// sends a device a command with a secret argument.
-TEST_F(AttackTest, AnotherDevicesLoginReadsNoCommandArgumentsOfOtherDevices) {
+// Anonymous clients are refused (locked_stack_test.cpp); here the strongest outsiders
+// subscribe to everything while the operator sends a device a command with a secret
+// argument: another device of the site on the site broker, and on the cloud broker, where
+// the command travels to the edge, another edge and a push app. Then another edge tries to
+// have the device's commands sent to itself.
+TEST_F(AttackTest, NoOtherLoginReadsTheCommandArgumentsOfADevice) {
   const auto target = victim(1);
   const auto me = poster("intruder-1");
   auto anonymous = on_site(Login{}, "anonymous-reader", {"#"});
   auto intruder = on_site(site().intruder, "intruder-1-reader",
                           {"#", "tw/v1/site/+/+/+/cmd", topic_of(target, Channel::kCommand),
                            topic_of(me, Channel::kCommand)});
+  auto other_edge = on_cloud(site().other_edge, "edge-2-reader",
+                             {"#", "tw/v1/edge/+/cmd", edge_topic_of(kEdge, EdgeChannel::kCommand),
+                              edge_topic_of(kOtherEdge, EdgeChannel::kAck)});
+  auto recipient = on_cloud(site().recipient, "rcp-reader", {"#", "tw/v1/edge/+/cmd"});
   ASSERT_TRUE(intruder->wait_connected());
+  ASSERT_TRUE(other_edge->wait_connected());
+  ASSERT_TRUE(recipient->wait_connected());
   EXPECT_TRUE(anonymous->wait_refused());
   // Its own commands reach it, so its subscriptions stand before the victim's command is sent.
   ASSERT_FALSE(command("intruder-1", R"({"name":"ping","timeout_s":5})").empty());
   ASSERT_TRUE(process::wait_until([&] { return intruder->count_on(topic_of(me, Channel::kCommand)) >= 1; },
                                   kWaitMs));
+  // Edge-2 gets an ack on the filter it subscribed last, so all of its filters stand.
+  ASSERT_TRUE(other_edge_marker_acked(*other_edge));
 
   const std::string secret = "pin-7f3a9c";
   const std::string id = command(target.device_id, R"({"name":"set_brightness","args":{"pct":"40","pin":")" +
@@ -374,14 +384,42 @@ TEST_F(AttackTest, AnotherDevicesLoginReadsNoCommandArgumentsOfOtherDevices) {
   ASSERT_FALSE(command("intruder-1", R"({"name":"ping","timeout_s":5})").empty());
   ASSERT_TRUE(process::wait_until(
       [&] { return intruder->count_on(topic_of(me, Channel::kCommand)) > own_before; }, kWaitMs));
+  // Likewise the cloud acks edge-2's next batch after it published the victim's command.
+  ASSERT_TRUE(other_edge_marker_acked(*other_edge));
 
-  for (const auto* peer : {intruder.get(), anonymous.get()}) {
+  for (const auto* peer : {intruder.get(), anonymous.get(), other_edge.get(), recipient.get()}) {
     for (const auto& m : peer->received()) {
       EXPECT_EQ(m.payload.find(secret), std::string::npos) << "the secret argument reached a reader on " << m.topic;
       EXPECT_EQ(m.topic.find(target.device_id), std::string::npos) << "the victim's traffic reached " << m.topic;
+      EXPECT_NE(m.topic, edge_topic_of(kEdge, EdgeChannel::kCommand)) << "edge-1's commands reached a reader";
     }
   }
   EXPECT_TRUE(anonymous->received().empty());
+  EXPECT_TRUE(recipient->received().empty());
+
+  {
+    SCOPED_TRACE("another edge reports the device as its own, then waits for its commands");
+    const uint64_t batch_id = ++site().edge_batch_id;
+    const auto boot = site().fleet->ledgers()[0].boot_id;
+    auto ack = other_edge_batch_acked(
+        *other_edge, batch_frame(kOtherEdge, kSite, batch_id, {presence_of(target, boot, true, 1'000'000'000)}),
+        batch_id);
+    ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->accepted(), 0u) << ack->DebugString();
+    const std::string next = secret + "-2";
+    const std::string id2 = command(target.device_id, R"({"name":"set_brightness","args":{"pct":"45","pin":")" +
+                                                           next + R"("}})");
+    auto captured = [&] {
+      for (const auto& m : other_edge->received()) {
+        if (m.payload.find(next) != std::string::npos) return true;
+      }
+      return false;
+    };
+    process::wait_until(every_50ms([&] { return captured() || command_view(id2).state() == v1::COMMAND_STATE_COMPLETED; }),
+                        kWaitMs);
+    EXPECT_FALSE(captured()) << "edge-2 read the device's command";
+    EXPECT_EQ(command_view(id2).state(), v1::COMMAND_STATE_COMPLETED) << "the device never got its command";
+  }
 }
 
 // "A forged presence kept a connected device offline for 15 minutes, and a lone forged
