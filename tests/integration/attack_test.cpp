@@ -271,7 +271,9 @@ Status AttackTest::start_site(Site& s) {
   so.bin_dir = bin;
   so.site = kSite;
   so.edge_id = kEdge;
-  so.edge_extra_config = "metrics-port = " + std::to_string(s.edge_metrics_port) + "\n";
+  // Batches in flight when the cloud went down are re-sent after this (10 s by default).
+  so.edge_extra_config =
+      "metrics-port = " + std::to_string(s.edge_metrics_port) + "\nbatch-ack-timeout-ms = 2000\n";
   auto started = sim::Stack::start(so);
   if (!started) return started.error();
   s.stack = std::move(*started);
