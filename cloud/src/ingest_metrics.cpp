@@ -72,10 +72,10 @@ IngestMetrics::IngestMetrics(MetricsRegistry& r)
   for (const char* reason : kItemRejectReasons) {
     item_rejects_[reason] = &r.counter(kRejects, kRejectsHelp, {{"unit", "item"}, {"reason", reason}});
   }
-  for (FrameReject reason :
-       {FrameReject::kBadTopic, FrameReject::kOversize, FrameReject::kMalformed, FrameReject::kIdentityMismatch}) {
-    frame_rejects_[static_cast<size_t>(reason)] =
-        &r.counter(kRejects, kRejectsHelp, {{"unit", "frame"}, {"reason", frame_reject_name(reason)}});
+  // Every reason of the enum, so a new one cannot be left without its counter.
+  for (size_t i = 0; i < kFrameRejects; ++i) {
+    frame_rejects_[i] = &r.counter(kRejects, kRejectsHelp,
+                                   {{"unit", "frame"}, {"reason", frame_reject_name(static_cast<FrameReject>(i))}});
   }
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "process/process.hpp"
 #include "sqlite/sqlite_registry.hpp"
 #include "tests/cloud/cloud_test_support.hpp"
@@ -116,6 +119,53 @@ TEST_F(BatchIngestTest, UndecodableOrMisaddressedFramesAreCountedAndNotAcked) {
   EXPECT_EQ(metrics_.counter_value("tw_cloud_rejects_total", {{"unit", "frame"}, {"reason", "identity_mismatch"}}), 1u);
   EXPECT_EQ(metrics_.counter_value("tw_cloud_rejects_total", {{"unit", "frame"}, {"reason", "bad_topic"}}), 1u);
   EXPECT_FALSE(registry_->device("poster-1").ok());
+}
+
+// Which site each edge was provisioned for: the credential store's answer, faked.
+class FakeEdgeSites final : public EdgeSites {
+ public:
+  std::map<std::string, std::string> sites;
+  bool unreadable = false;
+  Expected<std::optional<std::string>> site_of(const std::string& edge_id) override {
+    if (unreadable) return make_error(ErrorCode::kIo, "database is locked");
+    auto it = sites.find(edge_id);
+    if (it == sites.end()) return std::optional<std::string>{};
+    return std::optional<std::string>{it->second};
+  }
+};
+
+TEST_F(BatchIngestTest, AnEdgeSpeaksOnlyForTheSiteItWasProvisionedFor) {
+  FakeEdgeSites sites;
+  sites.sites = {{"edge-1", "site-a"}, {"edge-2", "site-b"}};
+  BatchIngest ingest(*registry_, transport_, metrics_, clock_);
+  ingest.set_edge_sites(sites);
+  Who who;  // a device of site-a
+  auto frame = [&](const std::string& edge, uint64_t id, const std::string& site) {
+    return transport::Message{batch_topic(edge), codec::encode_batch_frame(batch(edge, id, {event_item(who, id)}, site), 0),
+                              1, false};
+  };
+  // Each refused whole and never acked: site-b's edge speaking for site-a (on its own
+  // topic, which the broker allows it), site-a's edge with no site, an edge never
+  // provisioned here.
+  ingest.process(frame("edge-2", 1, "site-a"));
+  ingest.process(frame("edge-1", 2, ""));
+  ingest.process(frame("edge-9", 3, "site-a"));
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(metrics_.counter_value("tw_cloud_rejects_total", {{"unit", "frame"}, {"reason", "identity_mismatch"}}), 2u);
+  EXPECT_EQ(metrics_.counter_value("tw_cloud_rejects_total", {{"unit", "frame"}, {"reason", "unknown_edge"}}), 1u);
+  EXPECT_FALSE(registry_->device(who.device).ok());
+
+  // The store cannot say right now: not refused, just not acked (the edge re-sends).
+  sites.unreadable = true;
+  ingest.process(frame("edge-1", 4, "site-a"));
+  EXPECT_TRUE(transport_.sent.empty());
+  EXPECT_EQ(metrics_.counter_value("tw_cloud_batches_total", {{"result", "store_failed"}}), 1u);
+  sites.unreadable = false;
+  ingest.process(frame("edge-1", 4, "site-a"));
+  auto got = acks("edge-1");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].accepted(), 1u);
+  EXPECT_EQ(registry_->device(who.device)->edge_id(), "edge-1");
 }
 
 TEST_F(BatchIngestTest, NothingIsAckedWhenTheStoreFails) {

@@ -78,6 +78,14 @@ class CloudBinaryTest : public ::testing::Test {
     std::ifstream tf(token_file);
     std::getline(tf, token_);
     ASSERT_EQ(token_.substr(0, 3), "tw_");
+    // The cloud takes an edge's batches only for the site it was provisioned for.
+    auto provisioned = process::ChildProcess::spawn(
+        {binary_, "provision", "edge", "edge-1", "--site", "site-a", "--db-path", (dir_ / "cloud.db").string(),
+         "--password-file", (dir_ / "edge-1.login").string()},
+        (dir_ / "provision.log").string());
+    ASSERT_TRUE(provisioned.ok());
+    ASSERT_TRUE((*provisioned)->wait_exit(20'000, &status));
+    ASSERT_EQ(status, 0) << read_file(dir_ / "provision.log");
     auto child = process::ChildProcess::spawn(
         {binary_, "--http-port", std::to_string(http_port_), "--mqtt-port", std::to_string(broker_->port()),
          "--db-path", (dir_ / "cloud.db").string(), "--command-resend-s", "1"},
