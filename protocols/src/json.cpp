@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "json_keys.hpp"
+
 namespace tidewire::protocols {
 
 std::string to_json(const google::protobuf::Message& message, JsonFields fields) {
@@ -17,6 +19,7 @@ std::string to_json(const google::protobuf::Message& message, JsonFields fields)
 }
 
 Status from_json(std::string_view json_view, google::protobuf::Message& out) {
+  if (auto st = check_duplicate_keys(json_view, out.GetDescriptor()); !st) return st;
   const std::string json(json_view);  // this protobuf takes a StringPiece, not a string_view
   google::protobuf::util::JsonParseOptions strict;
   strict.ignore_unknown_fields = false;

@@ -290,6 +290,8 @@ TEST_F(FleetApiTest, ErrorsHaveTheOneBodyShapeWithAReason) {
   using tidewire::testing::expect_error_body;
   expect_error_body(call("POST", "/v1/devices/p1/commands", "{not json"), 400, "invalid_json");
   expect_error_body(call("POST", "/v1/devices/p1/commands", R"({"nme":"reboot"})"), 400, "unknown_key");
+  expect_error_body(call("POST", "/v1/devices/p1/commands", R"({"name":"ping","name":"reboot"})"), 400,
+                    "duplicate_key");
   expect_error_body(call("POST", "/v1/devices/p1/commands", R"({"name":"no spaces"})"), 400, "invalid_command_name");
   expect_error_body(call("GET", "/v1/devices/ghost"), 404, "unknown_device");
   expect_error_body(call("POST", "/v1/devices/ghost/commands", R"({"name":"reboot"})"), 404, "unknown_device");

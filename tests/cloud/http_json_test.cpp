@@ -69,6 +69,38 @@ TEST(HttpJsonTest, ParseTellsAnUnknownKeyFromBrokenJson) {
   EXPECT_EQ(request.timeout_s(), 30);
 }
 
+// Protobuf's parser keeps the last of two equal keys: {"name":"ping","name":"reboot"} would
+// create a reboot that a reader of the first key never saw. Every spelling of one field
+// counts: escapes, and its proto and JSON names.
+TEST(HttpJsonTest, AKeyTwiceInOneObjectIsRefusedHoweverItIsSpelt) {
+  v1::CommandRequest request;
+  for (const char* twice : {R"({"name":"ping","name":"reboot"})", R"({"name":"ping","na\u006de":"reboot"})",
+                            R"({"timeout_s":1,"timeoutS":2,"name":"ping"})",
+                            R"({"name":"ping","args":{"pin":"1","pin":"2"}})"}) {
+    request.Clear();
+    auto st = http_json::parse(twice, request);
+    ASSERT_FALSE(st) << twice;
+    EXPECT_EQ(st.error().code, ErrorCode::kMalformed) << twice;
+    EXPECT_EQ(st.error().reason, "duplicate_key") << twice;
+  }
+  v1::OrderEvent event;  // a nested message's own fields
+  for (const char* twice : {R"({"position":{"lat":1,"lat":2}})", R"({"position":{"lat":1},"position":{"lat":2}})"}) {
+    auto st = http_json::parse(twice, event);
+    ASSERT_FALSE(st) << twice;
+    EXPECT_EQ(st.error().reason, "duplicate_key") << twice;
+  }
+  // Equal keys in different objects, and key-like text inside values, are fine.
+  ASSERT_TRUE(http_json::parse(R"({"name":"{\"name\":1}","args":{"name":"a","x\"y":"b"}})", request));
+  EXPECT_EQ(request.name(), R"({"name":1})");
+  EXPECT_EQ(request.args().at("name"), "a");
+  ASSERT_TRUE(http_json::parse(R"({"position":{"lat":1.5,"lon":2}})", event));
+  EXPECT_EQ(event.position().lat(), 1.5);
+  // Broken JSON is still the parser's to explain.
+  auto broken = http_json::parse(R"({"name":"a" "name":"b"})", request);
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().reason, "invalid_json");
+}
+
 TEST(HttpJsonTest, CountsAreJsonNumbersAndTimestampsStayStrings) {
   v1::FleetSummary summary;
   summary.set_total(1000);

@@ -23,9 +23,10 @@ enum class JsonFields {
 
 std::string to_json(const google::protobuf::Message& message, JsonFields fields = JsonFields::kSet);
 
-// Fills `out` from one JSON object. Errors are kMalformed with reason "unknown_key" when
-// the only problem is a key `out`'s type does not have, else "invalid_json"; the message
-// names the type and protobuf's first line of explanation.
+// Fills `out` from one JSON object. Errors are kMalformed with reason "duplicate_key" when
+// an object names a field twice (src/json_keys.hpp), "unknown_key" when the only problem
+// is a key `out`'s type does not have, else "invalid_json"; the message names the type
+// and protobuf's first line of explanation.
 Status from_json(std::string_view json, google::protobuf::Message& out);
 
 // A count for a uint32 field (a number in JSON): saturates instead of wrapping should a
